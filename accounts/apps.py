@@ -1,0 +1,8 @@
+"""Identity: users, API tokens and the audit trail."""
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    default_auto_field = "django.db.models.BigAutoField"

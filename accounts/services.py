@@ -1,0 +1,50 @@
+"""Writes for identity: user creation and audit records."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from accounts.models import AuditEvent, User
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    event_type: AuditEvent.Type,
+    target: Any = None,
+    context: dict[str, Any] | None = None,
+) -> AuditEvent:
+    target_uuid: uuid.UUID | None = getattr(target, "uuid", None)
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        event_type=event_type,
+        target_type=type(target).__name__ if target is not None else "",
+        target_uuid=target_uuid,
+        context=context or {},
+    )
+
+
+@transaction.atomic
+def user_upsert(
+    *,
+    username: str,
+    is_staff: bool = False,
+    is_support: bool = False,
+    password: str | None = None,
+) -> tuple[User, Token, bool]:
+    """Create or update a user and return it with its API token (created on first use)."""
+    user, created = User.objects.get_or_create(username=username)
+    user.is_staff = is_staff
+    user.is_superuser = is_staff
+    user.is_support = is_support
+    if password:
+        user.set_password(password)
+    elif created:
+        user.set_unusable_password()
+    user.save()
+    token, _ = Token.objects.get_or_create(user=user)
+    return user, token, created

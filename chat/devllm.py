@@ -1,0 +1,199 @@
+"""A small OpenAI-compatible development LLM, served over real HTTP as a bare ASGI app.
+
+`POST /v1/chat/completions` answers with `chat.completion.chunk` SSE events and a final usage
+chunk (or one JSON completion when `stream` is false); `GET /v1/models` lists one model. It needs
+no Django, so tests and `manage.py devllm` run the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class DevLLMConfig:
+    first_token_delay: float = 0.0  # seconds before the first content chunk
+    token_interval: float = 0.0  # seconds between chunks
+    reply: str | None = None  # fixed reply text; None echoes a summary of the question
+    model: str = "dev-model"
+
+
+def estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4) if text else 0
+
+
+def default_reply(messages: list[dict[str, Any]]) -> str:
+    question = ""
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content")
+            question = content if isinstance(content, str) else json.dumps(content)
+            break
+    excerpt = " ".join(question.split()[:12])
+    return (
+        f"Development model here. You asked: {excerpt}\n\n"
+        "This answer comes from the bundled development LLM; set AI_ASSISTANT_API_URL "
+        "to use a real model."
+    )
+
+
+def split_tokens(text: str) -> list[str]:
+    """Word-sized pieces that keep their whitespace, like a provider's deltas."""
+    pieces: list[str] = []
+    current = ""
+    for char in text:
+        current += char
+        if char in " \n":
+            pieces.append(current)
+            current = ""
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+class DevLLM:
+    """The ASGI application. One instance holds its config; tests may change it between calls."""
+
+    def __init__(self, config: DevLLMConfig | None = None):
+        self.config = config or DevLLMConfig()
+        self.requests: list[dict[str, Any]] = []  # bodies received, for inspection in tests
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path, method = scope["path"].rstrip("/"), scope["method"]
+        if path == "/v1/models" and method == "GET":
+            await self._json(send, 200, {"object": "list", "data": [{"id": self.config.model}]})
+            return
+        if not (path == "/v1/chat/completions" and method == "POST"):
+            await self._json(send, 404, {"error": {"message": "Not found", "type": "not_found"}})
+            return
+        body = await self._body(receive)
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            await self._json(send, 400, {"error": {"message": "Invalid JSON", "type": "invalid"}})
+            return
+        self.requests.append(request)
+        await self._complete(request, send)
+
+    async def _lifespan(self, receive, send):
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    @staticmethod
+    async def _body(receive) -> bytes:
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    @staticmethod
+    async def _json(send, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(data)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
+    async def _complete(self, request: dict[str, Any], send) -> None:
+        messages = request.get("messages") or []
+        text = self.config.reply if self.config.reply is not None else default_reply(messages)
+        max_tokens = request.get("max_tokens") or request.get("max_completion_tokens")
+        pieces = split_tokens(text)
+        finish = "stop"
+        if isinstance(max_tokens, int) and 0 < max_tokens < len(pieces):
+            pieces, finish = pieces[:max_tokens], "length"
+        prompt_tokens = sum(estimate_tokens(str(m.get("content") or "")) for m in messages)
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(pieces),
+            "total_tokens": prompt_tokens + len(pieces),
+        }
+        model = request.get("model") or self.config.model
+        ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        if not request.get("stream"):
+            await self._json(
+                send, 200, self._completion(ident, model, "".join(pieces), finish, usage)
+            )
+            return
+        await self._stream(send, ident, model, pieces, finish, usage, request)
+
+    @staticmethod
+    def _completion(ident, model, text, finish, usage) -> dict[str, Any]:
+        return {
+            "id": ident,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": finish,
+                }
+            ],
+            "usage": usage,
+        }
+
+    async def _stream(self, send, ident, model, pieces, finish, usage, request) -> None:
+        headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        created = int(time.time())
+
+        def chunk(delta: dict[str, Any], finish_reason: str | None = None, **extra) -> bytes:
+            payload = {
+                "id": ident,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+                **extra,
+            }
+            return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
+
+        async def emit(data: bytes) -> None:
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+
+        await emit(chunk({"role": "assistant", "content": ""}))
+        if self.config.first_token_delay:
+            await asyncio.sleep(self.config.first_token_delay)
+        for index, piece in enumerate(pieces):
+            if index and self.config.token_interval:
+                await asyncio.sleep(self.config.token_interval)
+            await emit(chunk({"content": piece}))
+        await emit(chunk({}, finish))
+        if (request.get("stream_options") or {}).get("include_usage"):
+            usage_chunk = {
+                "id": ident,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [],
+                "usage": usage,
+            }
+            await emit(f"data: {json.dumps(usage_chunk, separators=(',', ':'))}\n\n".encode())
+        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+
+
+def serve(host: str = "127.0.0.1", port: int = 8001, config: DevLLMConfig | None = None) -> None:
+    import uvicorn
+
+    uvicorn.run(DevLLM(config), host=host, port=port, access_log=False, log_level="warning")

@@ -1,0 +1,193 @@
+"""Signed-in chat storage: one session per user, threads, and messages with edit/reload history."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+class Severity(models.TextChoices):
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        return [c.value for c in cls].index(value) if value in cls.values else 0
+
+
+class ActionTaken(models.TextChoices):
+    ALLOW = "allow"
+    FLAG = "flag"
+    WARN = "warn"
+    REDACT = "redact"
+    BLOCK = "block"
+
+
+class FeedbackCategory(models.TextChoices):
+    INACCURATE = "inaccurate"
+    INCOMPLETE = "incomplete"
+    MISUNDERSTOOD = "misunderstood"
+    SLOW_OR_FAILED = "slow_or_failed"
+    OTHER = "other"
+
+
+class BlockKey(models.TextChoices):
+    """The eight block keys the client parses strictly."""
+
+    ASK_USER_FORM = "ask_user_form"
+    CODE = "code"
+    HOMEPORT_NAV = "homeport_nav"
+    MARKDOWN = "markdown"
+    MERMAID = "mermaid"
+    RESOURCE_LIST = "resource_list"
+    TOOL = "tool"
+    VM_ORDER = "vm_order"
+
+
+class ChatSession(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_session"
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+
+    def __str__(self) -> str:
+        return f"Chat session of {self.user_id}"
+
+
+class Thread(models.Model):
+    """A conversation. `flags` mirrors the detection state of the active messages."""
+
+    DEFAULT_NAME = "New chat"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    chat_session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="threads")
+    name = models.CharField(max_length=150, default=DEFAULT_NAME)
+    flags = models.JSONField(default=dict, blank=True)
+    is_archived = models.BooleanField(default=False)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    title_gen_input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    title_gen_output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    # Last activity: bumped by every new message, not by archiving; retention keys on it.
+    modified = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+        db_table = "chat_thread"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_flagged(self) -> bool:
+        return bool(self.flags.get("is_flagged", False))
+
+    @property
+    def max_severity(self) -> str:
+        return self.flags.get("max_severity") or Severity.NONE
+
+
+class Message(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    blocks = models.JSONField(default=list, blank=True)
+    search_text = models.TextField(blank=True, default="")
+    warning = models.TextField(blank=True, default="")
+    sequence_index = models.PositiveIntegerField()
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
+    input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    model = models.CharField(max_length=150, blank=True, default="", db_index=True)
+    finish_reason = models.CharField(max_length=16, blank=True, default="")
+
+    is_flagged = models.BooleanField(default=False, db_index=True)
+    severity = models.CharField(
+        max_length=10, choices=Severity.choices, default=Severity.NONE, db_index=True
+    )
+    injection_categories = models.JSONField(default=list, blank=True)
+    pii_categories = models.JSONField(default=list, blank=True)
+    action_taken = models.CharField(
+        max_length=10, choices=ActionTaken.choices, default=ActionTaken.ALLOW, db_index=True
+    )
+
+    feedback_score = models.BooleanField(null=True, blank=True)
+    feedback_comment = models.TextField(null=True, blank=True)
+    feedback_category = models.CharField(
+        max_length=32, choices=FeedbackCategory.choices, null=True, blank=True
+    )
+    feedback_submitted_at = models.DateTimeField(null=True, blank=True)
+
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("sequence_index", "id")
+        db_table = "chat_message"
+        constraints = [
+            # Originals are unique per position; a replacement shares its original's position.
+            models.UniqueConstraint(
+                fields=("thread", "sequence_index"),
+                condition=Q(replaces__isnull=True),
+                name="chat_message_unique_active_position",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=("feedback_score",),
+                condition=Q(feedback_score__isnull=False),
+                name="chat_message_feedback_idx",
+            ),
+            models.Index(fields=("thread", "sequence_index"), name="chat_message_thread_seq_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} #{self.sequence_index} in {self.thread_id}"
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "blocks" in update_fields:
+            self.search_text = blocks_to_text(self.blocks)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    @property
+    def text(self) -> str:
+        return blocks_to_text(self.blocks)
+
+
+def blocks_to_text(blocks: list) -> str:
+    """The plain text of stored blocks: what search and the LLM history see."""
+    parts: list[str] = []
+    for block in blocks or []:
+        if not isinstance(block, dict):
+            continue
+        content = block.get("content")
+        if isinstance(content, str) and content:
+            parts.append(content)
+    return "\n".join(parts)
+
+
+def markdown_blocks(text: str) -> list[dict]:
+    """A user message as stored: one complete markdown block."""
+    return [{"id": "blk_0", "key": BlockKey.MARKDOWN.value, "status": "complete", "content": text}]

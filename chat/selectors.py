@@ -1,0 +1,167 @@
+"""Reads for the signed-in chat: visibility, per-page annotations, search and statistics.
+
+Visibility is decided here and nowhere else: staff and support see everything, others their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, NullIf
+
+from chat.models import ChatSession, Message, Thread
+from config.rest import is_staff_or_support
+
+
+class DistinctJoin(Aggregate):
+    """Comma-joined distinct non-null values (STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite)."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(DISTINCT %(expressions)s)"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # The ORDER BY repeats the argument, so its parameters must be passed twice.
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"STRING_AGG(DISTINCT {sql}, ',' ORDER BY {sql})", (*params, *params)
+
+
+def session_list(*, user) -> QuerySet[ChatSession]:
+    qs = ChatSession.objects.select_related("user")
+    return qs if is_staff_or_support(user) else qs.filter(user=user)
+
+
+def thread_visible(*, user) -> QuerySet[Thread]:
+    qs = Thread.objects.select_related("chat_session__user")
+    return qs if is_staff_or_support(user) else qs.filter(chat_session__user=user)
+
+
+def thread_owned(*, user) -> QuerySet[Thread]:
+    """Only the caller's own threads, whatever their role (cancel, stream)."""
+    return Thread.objects.select_related("chat_session__user").filter(chat_session__user=user)
+
+
+def _sum_or_null(messages: Any, title: str) -> Case:
+    """Message sum plus title tokens; null only when both are null."""
+    return Case(
+        When(Q(**{f"{messages}__isnull": True}) & Q(**{f"{title}__isnull": True}), then=None),
+        default=Coalesce(F(messages), 0) + Coalesce(F(title), 0),
+        output_field=IntegerField(),
+    )
+
+
+def thread_annotate(qs: QuerySet[Thread]) -> QuerySet[Thread]:
+    """Per-thread figures in the same query: one LEFT JOIN to messages, grouped by thread."""
+    qs = qs.annotate(
+        message_count=Count("messages"),
+        msg_input_tokens=Sum("messages__input_tokens"),
+        msg_output_tokens=Sum("messages__output_tokens"),
+        feedback_count=Count("messages", filter=Q(messages__feedback_score__isnull=False)),
+        fb_positive=Count("messages", filter=Q(messages__feedback_score=True)),
+        fb_negative=Count("messages", filter=Q(messages__feedback_score=False)),
+        models_used=Coalesce(DistinctJoin(NullIf("messages__model", Value(""))), Value("")),
+    )
+    return qs.annotate(
+        input_tokens=_sum_or_null("msg_input_tokens", "title_gen_input_tokens"),
+        output_tokens=_sum_or_null("msg_output_tokens", "title_gen_output_tokens"),
+        has_feedback=Case(
+            When(feedback_count__gt=0, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    ).annotate(
+        total_tokens=Case(
+            When(Q(input_tokens__isnull=True) & Q(output_tokens__isnull=True), then=None),
+            default=Coalesce(F("input_tokens"), 0) + Coalesce(F("output_tokens"), 0),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def thread_list(*, user) -> QuerySet[Thread]:
+    return thread_annotate(thread_visible(user=user))
+
+
+def message_fulltext_match(query: str) -> Exists:
+    """Threads with a message matching `query`: websearch full-text on PostgreSQL, else substring.
+
+    The tsvector column exists only on PostgreSQL (a vendor-conditional migration), so the model
+    does not declare it and the match is raw SQL on the unqualified column.
+    """
+    messages = Message.objects.filter(thread=OuterRef("pk"))
+    if connection.vendor == "postgresql":
+        match = RawSQL(
+            "search_vector @@ websearch_to_tsquery('english', %s)",
+            (query,),
+            output_field=BooleanField(),
+        )
+        return Exists(messages.alias(match=match).filter(match=True))
+    return Exists(messages.filter(search_text__icontains=query))
+
+
+def thread_search(qs: QuerySet[Thread], query: str) -> QuerySet[Thread]:
+    query = query.strip()
+    if not query:
+        return qs
+    owner = "chat_session__user__"
+    text = (
+        Q(name__icontains=query)
+        | Q(**{f"{owner}username__icontains": query})
+        | Q(**{f"{owner}first_name__icontains": query})
+        | Q(**{f"{owner}last_name__icontains": query})
+        | Q(**{f"{owner}email__icontains": query})
+    )
+    return qs.filter(text | message_fulltext_match(query))
+
+
+def thread_stats(qs: QuerySet[Thread]) -> dict[str, Any]:
+    """Totals over an annotated, filtered thread queryset, in one query."""
+    totals = qs.order_by().aggregate(
+        threads_total=Count("id"),
+        sessions_total=Count("chat_session_id", distinct=True),
+        users_total=Count("chat_session__user_id", distinct=True),
+        messages_total=Coalesce(Sum("message_count"), 0),
+        input_tokens_total=Coalesce(Sum("msg_input_tokens"), 0),
+        output_tokens_total=Coalesce(Sum("msg_output_tokens"), 0),
+        flagged_total=Count("id", filter=Q(flags__is_flagged=True)),
+        feedback_positive=Coalesce(Sum("fb_positive"), 0),
+        feedback_negative=Coalesce(Sum("fb_negative"), 0),
+    )
+    totals["total_tokens"] = totals["input_tokens_total"] + totals["output_tokens_total"]
+    voted = totals["feedback_positive"] + totals["feedback_negative"]
+    totals["satisfaction_rate"] = totals["feedback_positive"] / voted if voted else None
+    return totals
+
+
+def message_visible(*, user) -> QuerySet[Message]:
+    qs = Message.objects.select_related("thread", "replaces")
+    if is_staff_or_support(user):
+        return qs
+    return qs.filter(thread__chat_session__user=user)
+
+
+def message_active(qs: QuerySet[Message]) -> QuerySet[Message]:
+    """Messages that no later message replaces (the thread as the user sees it now)."""
+    return qs.exclude(Exists(Message.objects.filter(replaces=OuterRef("pk"))))
+
+
+def message_owned(*, user) -> QuerySet[Message]:
+    return Message.objects.select_related("thread").filter(thread__chat_session__user=user)

@@ -1,0 +1,188 @@
+"""Input serializers validate (help_text becomes the OpenAPI text); output ones only render."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from chat.models import (
+    ActionTaken,
+    BlockKey,
+    ChatSession,
+    FeedbackCategory,
+    Message,
+    Role,
+    Severity,
+    Thread,
+)
+from config.rest import FieldSelectionMixin
+
+# --- output -------------------------------------------------------------------------------
+
+
+class ChatSessionSerializer(FieldSelectionMixin, serializers.ModelSerializer):
+    user = serializers.UUIDField(source="user.uuid", read_only=True)
+    user_username = serializers.CharField(source="user.username", read_only=True)
+    user_full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = ChatSession
+        fields = ("uuid", "user", "user_username", "user_full_name", "created", "modified")
+        read_only_fields = fields
+
+
+class ThreadSerializer(FieldSelectionMixin, serializers.ModelSerializer):
+    chat_session = serializers.UUIDField(source="chat_session.uuid", read_only=True)
+    flags = serializers.DictField(read_only=True, help_text="Detection flags and other markers.")
+    message_count = serializers.IntegerField(read_only=True)
+    input_tokens = serializers.IntegerField(read_only=True, allow_null=True)
+    output_tokens = serializers.IntegerField(read_only=True, allow_null=True)
+    total_tokens = serializers.IntegerField(read_only=True, allow_null=True)
+    models_used = serializers.CharField(read_only=True, help_text="Comma-separated model names.")
+    is_flagged = serializers.BooleanField(read_only=True)
+    max_severity = serializers.ChoiceField(choices=Severity.choices, read_only=True)
+    has_feedback = serializers.BooleanField(read_only=True)
+    user_username = serializers.CharField(source="chat_session.user.username", read_only=True)
+    user_full_name = serializers.CharField(source="chat_session.user.full_name", read_only=True)
+
+    class Meta:
+        model = Thread
+        fields = (
+            "uuid",
+            "name",
+            "chat_session",
+            "flags",
+            "is_archived",
+            "message_count",
+            "input_tokens",
+            "output_tokens",
+            "total_tokens",
+            "title_gen_input_tokens",
+            "title_gen_output_tokens",
+            "models_used",
+            "is_flagged",
+            "max_severity",
+            "has_feedback",
+            "user_username",
+            "user_full_name",
+            "created",
+            "modified",
+        )
+        read_only_fields = fields
+
+
+class MessageBlockSerializer(serializers.Serializer):
+    """Schema of one stored block; extra keys (content, tag, tool, result...) are allowed."""
+
+    id = serializers.CharField()
+    key = serializers.ChoiceField(choices=BlockKey.choices)
+    status = serializers.CharField()
+    content = serializers.CharField(required=False)
+    tag = serializers.CharField(required=False)
+
+
+@extend_schema_field(MessageBlockSerializer(many=True))
+class BlocksField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class CategoryListField(serializers.JSONField):
+    pass
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    thread = serializers.UUIDField(source="thread.uuid", read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+    blocks = BlocksField(read_only=True)
+    replaces = serializers.UUIDField(source="replaces.uuid", read_only=True, allow_null=True)
+    feedback_category = serializers.ChoiceField(
+        choices=FeedbackCategory.choices, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Message
+        fields = (
+            "uuid",
+            "thread",
+            "role",
+            "blocks",
+            "warning",
+            "sequence_index",
+            "replaces",
+            "created",
+            "input_tokens",
+            "output_tokens",
+            "feedback_score",
+            "feedback_comment",
+            "feedback_category",
+            "feedback_submitted_at",
+        )
+        read_only_fields = fields
+
+
+class MessageStaffSerializer(MessageSerializer):
+    """Adds the detection fields, which only staff and support may see."""
+
+    severity = serializers.ChoiceField(choices=Severity.choices, read_only=True)
+    action_taken = serializers.ChoiceField(choices=ActionTaken.choices, read_only=True)
+    injection_categories = CategoryListField(read_only=True)
+    pii_categories = CategoryListField(read_only=True)
+
+    class Meta(MessageSerializer.Meta):
+        fields = (
+            *MessageSerializer.Meta.fields,
+            "is_flagged",
+            "severity",
+            "injection_categories",
+            "pii_categories",
+            "action_taken",
+        )
+        read_only_fields = fields
+
+
+class ThreadStatsSerializer(serializers.Serializer):
+    threads_total = serializers.IntegerField()
+    sessions_total = serializers.IntegerField()
+    users_total = serializers.IntegerField()
+    messages_total = serializers.IntegerField()
+    input_tokens_total = serializers.IntegerField()
+    output_tokens_total = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+    flagged_total = serializers.IntegerField(help_text="Threads with a flagged active message.")
+    feedback_positive = serializers.IntegerField()
+    feedback_negative = serializers.IntegerField()
+    satisfaction_rate = serializers.FloatField(allow_null=True)
+
+
+# --- input --------------------------------------------------------------------------------
+
+
+class MessageFeedbackInput(serializers.Serializer):
+    score = serializers.BooleanField(help_text="true = thumbs up, false = thumbs down.")
+    comment = serializers.CharField(
+        max_length=2000, required=False, allow_null=True, allow_blank=True
+    )
+    category = serializers.ChoiceField(
+        choices=FeedbackCategory.choices,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Only with a thumbs down; a blank value counts as absent.",
+    )
+
+    def validate(self, attrs):
+        attrs["category"] = attrs.get("category") or None
+        attrs.setdefault("comment", None)
+        if attrs["score"] and attrs["category"]:
+            raise serializers.ValidationError(
+                {"category": ["A category can only be given with a thumbs down."]}
+            )
+        return attrs
+
+
+class ThreadCancelInput(serializers.Serializer):
+    """The client sends `{}`; the fields are accepted and ignored."""
+
+    name = serializers.CharField(required=False, max_length=150)
+    is_archived = serializers.BooleanField(required=False)

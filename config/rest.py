@@ -1,0 +1,370 @@
+"""Project-wide REST conventions: Waldur pagination headers, `o` ordering, `field` selection,
+strict query-parameter filters, typed domain errors with one handler, and the base viewset.
+
+Switched on in settings.REST_FRAMEWORK; no endpoint builds these headers or errors by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import django_filters
+from django import forms
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import models
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class DomainError(exceptions.APIException):
+    """A typed error with a stable code, an HTTP status, optional headers and extra body keys."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "error"
+    default_detail = "The request could not be processed."
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
+        super().__init__(detail or self.default_detail, code or self.default_code)
+        self.code = code or self.default_code
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+class FeatureDisabled(DomainError):
+    status_code = status.HTTP_424_FAILED_DEPENDENCY
+    default_code = "feature_disabled"
+    default_detail = "Extension is disabled."
+
+
+class NotConfigured(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_configured"
+
+
+class Forbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler plus domain headers and extra keys; Django's 404/403 in DRF's shape."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, DomainError):
+        response.data = {**exc.extra, "detail": str(exc.detail), "code": exc.code}
+        for name, value in exc.headers.items():
+            response[name] = value
+    return response
+
+
+# --- permissions --------------------------------------------------------------------------
+
+
+class IsStaff(permissions.BasePermission):
+    message = "Only staff can do this."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class IsStaffOrSupport(permissions.BasePermission):
+    message = "Only staff and support can do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_staff or user.is_support))
+
+
+def is_staff_or_support(user: Any) -> bool:
+    return bool(user and user.is_authenticated and (user.is_staff or user.is_support))
+
+
+# --- query parameters ---------------------------------------------------------------------
+
+
+def int_param(request, name: str, *, minimum: int = 1, maximum: int | None = None) -> int | None:
+    """A positive integer query parameter, 400 naming it when malformed; clamped to maximum."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise exceptions.ValidationError({name: ["A valid integer is required."]}) from None
+    if value < minimum:
+        raise exceptions.ValidationError({name: [f"Ensure this value is at least {minimum}."]})
+    return min(value, maximum) if maximum is not None else value
+
+
+class StrictBooleanField(forms.Field):
+    """Only `true` and `false` (any case); django's NullBooleanField would read junk as None."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        lowered = str(value).strip().lower()
+        if lowered == "true":
+            return True
+        if lowered == "false":
+            return False
+        raise forms.ValidationError("Must be 'true' or 'false'.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class FilterSet(django_filters.FilterSet):
+    """Base filter set: booleans are strict; errors become a 400 naming the parameter."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter with raise_exception (the default): a malformed value is a 400."""
+
+
+class OrderingParamFilter(BaseFilterBackend):
+    """Repeatable `o` (`-` for descending, commas allowed) over `view.ordering_fields_map`.
+
+    An unknown key is a 400 naming `o`. The primary key breaks ties so pages never overlap.
+    """
+
+    param = "o"
+
+    def requested(self, request) -> list[str]:
+        values: list[str] = []
+        for raw in request.query_params.getlist(self.param):
+            values.extend(part.strip() for part in raw.split(",") if part.strip())
+        return values
+
+    def filter_queryset(self, request, queryset, view):
+        mapping: dict[str, str] | None = getattr(view, "ordering_fields_map", None)
+        if not mapping:
+            return queryset
+        keys = self.requested(request)
+        bad = [k for k in keys if k.lstrip("-") not in mapping]
+        if bad:
+            valid = ", ".join(sorted(mapping))
+            raise exceptions.ValidationError(
+                {self.param: [f"Unknown ordering key {k!r}; valid keys: {valid}." for k in bad]}
+            )
+        order = [("-" if k.startswith("-") else "") + mapping[k.lstrip("-")] for k in keys]
+        if not order:
+            order = list(getattr(view, "default_ordering", ()) or queryset.query.order_by)
+        descending = bool(order) and order[0].startswith("-")
+        order.append("-pk" if descending else "pk")
+        return queryset.order_by(*order)
+
+    def get_schema_operation_parameters(self, view):
+        mapping = getattr(view, "ordering_fields_map", None)
+        if not mapping:
+            return []
+        choices = sorted([*mapping, *(f"-{k}" for k in mapping)], key=lambda v: (v.lstrip("-"), v))
+        return [
+            {
+                "name": self.param,
+                "required": False,
+                "in": "query",
+                "description": "Ordering; repeat for several keys, '-' for descending.",
+                "schema": {"type": "array", "items": {"type": "string", "enum": choices}},
+                "style": "form",
+                "explode": True,
+            }
+        ]
+
+
+# --- pagination ---------------------------------------------------------------------------
+
+
+class WaldurPagination(BasePagination):
+    """Bare JSON arrays with `X-Result-Count` and a `Link` header (first/prev/next/last)."""
+
+    page_size = 10
+    max_page_size = 300
+    always_paginate = True
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page = int_param(request, "page")
+        size = int_param(request, "page_size", maximum=self.max_page_size)
+        if not self.always_paginate and page is None and size is None:
+            return None
+        self.request = request
+        self.page_number = page or 1
+        self.size = size or self.page_size
+        self.count = queryset.count() if hasattr(queryset, "count") else len(queryset)
+        start = (self.page_number - 1) * self.size
+        # Past the last page is an empty page, not a 404: the client raises on every 404.
+        return list(queryset[start : start + self.size]) if start < self.count else []
+
+    @property
+    def last_page(self) -> int:
+        return max(1, math.ceil(self.count / self.size))
+
+    def _link(self, number: int) -> str:
+        params = [(k, v) for k, v in self.request.query_params.lists() if k != "page"]
+        flat = [(k, v) for k, values in params for v in values]
+        flat.append(("page", str(number)))
+        return self.request.build_absolute_uri(f"{self.request.path}?{urlencode(flat)}")
+
+    def headers(self) -> dict[str, str]:
+        links = [(1, "first")]
+        if self.page_number > 1:
+            links.append((min(self.page_number - 1, self.last_page), "prev"))
+        if self.page_number < self.last_page:
+            links.append((self.page_number + 1, "next"))
+        links.append((self.last_page, "last"))
+        link = ", ".join(f'<{self._link(n)}>; rel="{rel}"' for n, rel in links)
+        return {"X-Result-Count": str(self.count), "Link": link}
+
+    def get_paginated_response(self, data):
+        if self.request.method == "HEAD":
+            return Response(status=status.HTTP_200_OK, headers=self.headers())
+        return Response(data, headers=self.headers())
+
+    def get_paginated_response_schema(self, schema):
+        return schema
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "description": "A page number within the paginated result set.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "description": "Results per page (default 10, larger values clamped to 300).",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ]
+
+
+class OptionalPagination(WaldurPagination):
+    """The whole array unless `page` or `page_size` is given, then standard pagination."""
+
+    always_paginate = False
+
+
+def paginated_response(view, queryset, serialize: Callable[[Sequence[Any]], Any]) -> Response:
+    """Paginate `queryset` with the view's paginator (if it pages) and serialize the rows."""
+    page = view.paginate_queryset(queryset)
+    if page is not None:
+        return view.get_paginated_response(serialize(page))
+    rows = list(queryset)
+    if view.request.method == "HEAD":
+        return Response(headers={"X-Result-Count": str(len(rows))})
+    return Response(serialize(rows), headers={"X-Result-Count": str(len(rows))})
+
+
+class ListMixin:
+    """`list` for ApiViewSet: pages per the view's paginator; `X-Result-Count` either way."""
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        return paginated_response(
+            self, queryset, lambda rows: self.get_serializer(rows, many=True).data
+        )
+
+
+# --- field selection ----------------------------------------------------------------------
+
+
+class FieldSelectionMixin:
+    """Honours the repeatable `field` query parameter on reads; an unknown name is a 400."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request") if hasattr(self, "context") else None
+        if request is None or request.method not in ("GET", "HEAD"):
+            return
+        wanted = request.query_params.getlist("field")
+        if not wanted:
+            return
+        unknown = [name for name in wanted if name not in self.fields]
+        if unknown:
+            valid = ", ".join(sorted(self.fields))
+            raise exceptions.ValidationError(
+                {"field": [f"Unknown field {n!r}; valid fields: {valid}." for n in unknown]}
+            )
+        for name in set(self.fields) - set(wanted):
+            self.fields.pop(name)
+
+
+# --- base viewset -------------------------------------------------------------------------
+
+Gate = Callable[[Any], None]
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    """Checks run in the order 401 -> 405 -> feature gates -> permissions -> lookup (404).
+
+    `gates` are callables taking the request and raising a DomainError to refuse it.
+    """
+
+    gates: Iterable[Gate] = ()
+    require_authentication = True
+    pagination_class = WaldurPagination
+    filter_backends = [StrictFilterBackend, OrderingParamFilter]
+    ordering_fields_map: dict[str, str] = {}
+    default_ordering: Sequence[str] = ()
+
+    def get_queryset(self):
+        # Schema generation runs views with an anonymous user and no real request.
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset.none()
+        return self.scoped_queryset()
+
+    def scoped_queryset(self):
+        """The rows visible to the caller for the current action."""
+        raise NotImplementedError
+
+    def check_permissions(self, request):
+        if self.require_authentication and not request.user.is_authenticated:
+            self.permission_denied(request)
+        if request.method.lower() not in self.http_method_names or not hasattr(
+            self, request.method.lower()
+        ):
+            raise exceptions.MethodNotAllowed(request.method)
+        for gate in self.gates:
+            gate(request)
+        super().check_permissions(request)
+
+    def input(self, serializer_class: type[serializers.Serializer], data=None) -> dict[str, Any]:
+        """Validate request data (or `data`) with an input serializer and return it."""
+        serializer = serializer_class(
+            data=self.request.data if data is None else data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data

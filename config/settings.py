@@ -1,0 +1,275 @@
+"""Django settings: the only module that reads the environment.
+
+Every variable is declared once through `_env`, which records its type, default and meaning
+in `ENV_SETTINGS`; a test checks that README.md and .env.example list exactly these names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class EnvSetting:
+    name: str
+    kind: str  # str | bool | int | float | list | url
+    default: Any
+    doc: str
+    secret: bool = False
+
+
+ENV_SETTINGS: dict[str, EnvSetting] = {}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _env(name: str, kind: str, default: Any, doc: str, *, secret: bool = False) -> Any:
+    """Read one variable, converting it to `kind`; a malformed value stops start-up."""
+    ENV_SETTINGS[name] = EnvSetting(name, kind, default, doc, secret)
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    raw = raw.strip()
+    if kind == "bool":
+        if raw.lower() in _TRUE:
+            return True
+        if raw.lower() in _FALSE:
+            return False
+        raise ValueError(f"{name} must be true or false, not {raw!r}")
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind == "list":
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    return raw
+
+
+def parse_database_url(url: str, *, pool_max_size: int) -> dict[str, Any]:
+    """Turn postgres://, postgresql://, sqlite:///relative or sqlite:////absolute into DATABASES."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        # urlsplit("sqlite:///db.sqlite3").path == "/db.sqlite3"; a fourth slash is absolute.
+        path = url[len("sqlite:///") :]
+        name = Path(path) if path.startswith("/") else BASE_DIR / path
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(name)}
+    if parts.scheme in {"postgres", "postgresql"}:
+        options: dict[str, Any] = dict(parse_qsl(parts.query))
+        if pool_max_size > 0:
+            options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": 10}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "postgres",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "OPTIONS": options,
+            "CONN_MAX_AGE": 0,
+            "TEST": {"NAME": f"test_{unquote(parts.path.lstrip('/')) or 'postgres'}"},
+        }
+    raise ValueError("DATABASE_URL must start with postgres://, postgresql:// or sqlite:///")
+
+
+# --- core ---------------------------------------------------------------------------------
+SECRET_KEY = _env(
+    "SECRET_KEY",
+    "str",
+    "dev-insecure-change-me",
+    "Django secret key; also the root of derived secrets. Set a long random value in production.",
+    secret=True,
+)
+DEBUG = _env("DEBUG", "bool", False, "Django debug mode; never on in production.")
+ALLOWED_HOSTS = _env(
+    "ALLOWED_HOSTS", "list", ["localhost", "127.0.0.1", "[::1]", "testserver"], "Host names served."
+)
+CSRF_TRUSTED_ORIGINS = _env(
+    "CSRF_TRUSTED_ORIGINS", "list", [], "Origins trusted for session-authenticated admin forms."
+)
+DB_POOL_MAX_SIZE = _env(
+    "DB_POOL_MAX_SIZE",
+    "int",
+    10,
+    "Connections per process in the PostgreSQL pool; 0 disables pooling.",
+)
+DATABASE_URL = _env(
+    "DATABASE_URL",
+    "url",
+    "sqlite:///db.sqlite3",
+    "Database: postgres://user:pass@host:5432/name, sqlite:///relative or sqlite:////absolute.",
+    secret=True,
+)
+DATABASES = {"default": parse_database_url(DATABASE_URL, pool_max_size=DB_POOL_MAX_SIZE)}
+LOG_LEVEL = _env("LOG_LEVEL", "str", "INFO", "Root log level (DEBUG, INFO, WARNING, ERROR).")
+
+# --- AI assistant -------------------------------------------------------------------------
+AI_ASSISTANT_ENABLED = _env(
+    "AI_ASSISTANT_ENABLED", "bool", True, "Master switch; when false the chat API answers 424."
+)
+AI_ASSISTANT_ENABLED_ROLES = _env(
+    "AI_ASSISTANT_ENABLED_ROLES",
+    "str",
+    "all",
+    "Who may chat: disabled, staff, staff_and_support, all, or anonymous (all + public chat).",
+)
+AI_ASSISTANT_NAME = _env(
+    "AI_ASSISTANT_NAME", "str", "Waldur Assistant", "Assistant name shown to users and in prompts."
+)
+AI_ASSISTANT_API_URL = _env(
+    "AI_ASSISTANT_API_URL",
+    "url",
+    "",
+    "OpenAI-compatible base URL, e.g. http://127.0.0.1:8001/v1; empty answers 409.",
+    secret=True,
+)
+AI_ASSISTANT_API_TOKEN = _env(
+    "AI_ASSISTANT_API_TOKEN",
+    "str",
+    "",
+    "API key sent to the LLM; empty answers 409.",
+    secret=True,
+)
+AI_ASSISTANT_MODEL = _env(
+    "AI_ASSISTANT_MODEL", "str", "dev-model", "Model name sent to the LLM and stored per answer."
+)
+
+AI_ASSISTANT_ROLES = ("disabled", "staff", "staff_and_support", "all", "anonymous")
+if AI_ASSISTANT_ENABLED_ROLES not in AI_ASSISTANT_ROLES:
+    raise ValueError(f"AI_ASSISTANT_ENABLED_ROLES must be one of {', '.join(AI_ASSISTANT_ROLES)}")
+
+
+def derived_secret(purpose: str) -> str:
+    """A per-purpose secret derived from SECRET_KEY, for secrets the operator did not set."""
+    return hashlib.sha256(f"{purpose}:{SECRET_KEY}".encode()).hexdigest()
+
+
+# --- Django wiring ------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "accounts",
+    "chat",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+APPEND_SLASH = False  # the client does not follow redirects; a missing slash is a plain 404
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = None  # assets are served from the finders (below); no collectstatic step
+# Serve app and sidecar assets straight from the finders: no collectstatic step to forget.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1_048_576  # 1 MiB: a 50,000-character input fits many times
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header turns "not signed in" into 401, not 403.
+        "accounts.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Pagination and filter backends are set on config.rest.ApiViewSet, the base of every
+    # viewset: naming them here would import config.rest while DRF's generics is half-loaded.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "config.rest.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.ApiAutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"password": "10/min"},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Chat API",
+    "DESCRIPTION": "Waldur-compatible AI assistant chat API.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "InjectionSeverityEnum": "chat.models.Severity",
+        "ActionTakenEnum": "chat.models.ActionTaken",
+        "FeedbackCategoryEnum": "chat.models.FeedbackCategory",
+        "MessageRoleEnum": "chat.models.Role",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.postprocess_errors_and_headers",
+    ],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's request logger prints the path only; no client addresses are logged.
+        "django.server": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,22 @@
+"""URL map: the API under /api/, token login, schema and offline docs, and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.views import PasswordLoginView
+from config import views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api-auth/password/", PasswordLoginView.as_view(), name="auth-password"),
+    path("api/health/", views.HealthView.as_view(), name="health"),
+    path("api/configuration/", views.ConfigurationView.as_view(), name="configuration"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/", include("chat.urls")),
+]
+
+handler400 = "config.views.bad_request"
+handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"
