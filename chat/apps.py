@@ -6,3 +6,10 @@ from django.apps import AppConfig
 class ChatConfig(AppConfig):
     name = "chat"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from moderation import conf
+
+        conf.configure(injection_allowlist=tuple(settings.AI_ASSISTANT_INJECTION_ALLOWLIST))

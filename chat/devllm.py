@@ -3,6 +3,10 @@
 `POST /v1/chat/completions` answers with `chat.completion.chunk` SSE events and a final usage
 chunk (or one JSON completion when `stream` is false); `GET /v1/models` lists one model. It needs
 no Django, so tests and `manage.py devllm` run the same code.
+
+Behaviour is chosen per request by the model name (or the `X-Dev-LLM-Mode` header):
+`fault-<mode>` for a failure (see FAULTS) and `reply-<name>` for a scripted answer (see REPLIES);
+anything else answers normally.
 """
 
 from __future__ import annotations
@@ -21,6 +25,43 @@ class DevLLMConfig:
     token_interval: float = 0.0  # seconds between chunks
     reply: str | None = None  # fixed reply text; None echoes a summary of the question
     model: str = "dev-model"
+
+
+OFFERING = "/marketplace-public-offering/{}/"
+
+REPLIES = {
+    "code": "Here is an example:\n\n```python\nprint('hello')\n```\n\nRun it with Python 3.",
+    "mermaid": "The flow:\n\n```mermaid\ngraph TD\n  A-->B\n```\n",
+    "links": (
+        "You could try [Cloud VMs]("
+        + OFFERING.format("5b3f0c2e-8d7a-4c1e-9f5a-2d6b8e4a1c3f")
+        + ") or [Object storage]("
+        + OFFERING.format("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
+        + ")."
+    ),
+    "verdict": (
+        '{"resolution_score": 4, "intent_category": "compute", '
+        '"hallucination_detected": false, "summary": "The visitor asked about virtual machines."}'
+    ),
+    "long": " ".join(f"word{i}" for i in range(400)),
+}
+
+FAULTS = {
+    "401": (401, "authentication_error", "Invalid API key"),
+    "404": (404, "not_found_error", "The model does not exist"),
+    "429": (429, "rate_limit_error", "Rate limit reached"),
+    "500": (500, "server_error", "Internal error"),
+}
+# Stream-shaped faults: slow-first (no token for a long time), stall (stops mid-answer),
+# malformed (a chunk that is not JSON), empty (no chunk at all), usage-only (only usage),
+# cut (the connection drops mid-answer).
+STREAM_FAULTS = {"slow-first", "stall", "malformed", "empty", "usage-only", "cut"}
+STALL_SECONDS = 3600.0
+
+
+def request_mode(request: dict[str, Any], headers: dict[bytes, bytes]) -> str:
+    mode = headers.get(b"x-dev-llm-mode", b"").decode() or str(request.get("model") or "")
+    return mode
 
 
 def estimate_tokens(text: str) -> int:
@@ -83,7 +124,12 @@ class DevLLM:
             await self._json(send, 400, {"error": {"message": "Invalid JSON", "type": "invalid"}})
             return
         self.requests.append(request)
-        await self._complete(request, send)
+        mode = request_mode(request, dict(scope.get("headers") or []))
+        if mode.startswith("fault-") and mode[6:] in FAULTS:
+            status, kind, message = FAULTS[mode[6:]]
+            await self._json(send, status, {"error": {"message": message, "type": kind}})
+            return
+        await self._complete(request, send, mode)
 
     async def _lifespan(self, receive, send):
         while True:
@@ -113,9 +159,11 @@ class DevLLM:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})
 
-    async def _complete(self, request: dict[str, Any], send) -> None:
+    async def _complete(self, request: dict[str, Any], send, mode: str = "") -> None:
         messages = request.get("messages") or []
         text = self.config.reply if self.config.reply is not None else default_reply(messages)
+        if mode.startswith("reply-") and mode[6:] in REPLIES:
+            text = REPLIES[mode[6:]]
         max_tokens = request.get("max_tokens") or request.get("max_completion_tokens")
         pieces = split_tokens(text)
         finish = "stop"
@@ -134,7 +182,8 @@ class DevLLM:
                 send, 200, self._completion(ident, model, "".join(pieces), finish, usage)
             )
             return
-        await self._stream(send, ident, model, pieces, finish, usage, request)
+        fault = mode[6:] if mode.startswith("fault-") else ""
+        await self._stream(send, ident, model, pieces, finish, usage, request, fault)
 
     @staticmethod
     def _completion(ident, model, text, finish, usage) -> dict[str, Any]:
@@ -153,7 +202,7 @@ class DevLLM:
             "usage": usage,
         }
 
-    async def _stream(self, send, ident, model, pieces, finish, usage, request) -> None:
+    async def _stream(self, send, ident, model, pieces, finish, usage, request, fault="") -> None:
         headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         created = int(time.time())
@@ -172,12 +221,23 @@ class DevLLM:
         async def emit(data: bytes) -> None:
             await send({"type": "http.response.body", "body": data, "more_body": True})
 
+        if fault == "empty":
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        if fault == "usage-only":
+            pieces = []
+        interval = self.config.token_interval  # fixed per request, whatever later ones change
         await emit(chunk({"role": "assistant", "content": ""}))
+        if fault == "slow-first":
+            await asyncio.sleep(STALL_SECONDS)
         if self.config.first_token_delay:
             await asyncio.sleep(self.config.first_token_delay)
         for index, piece in enumerate(pieces):
-            if index and self.config.token_interval:
-                await asyncio.sleep(self.config.token_interval)
+            if index and interval:
+                await asyncio.sleep(interval)
+            if index == 3 and fault in ("stall", "malformed", "cut"):
+                await self._fault_mid_stream(fault, emit)
+                return
             await emit(chunk({"content": piece}))
         await emit(chunk({}, finish))
         if (request.get("stream_options") or {}).get("include_usage"):
@@ -191,6 +251,15 @@ class DevLLM:
             }
             await emit(f"data: {json.dumps(usage_chunk, separators=(',', ':'))}\n\n".encode())
         await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+
+    async def _fault_mid_stream(self, fault: str, emit) -> None:
+        if fault == "stall":
+            await asyncio.sleep(STALL_SECONDS)
+        elif fault == "malformed":
+            await emit(b"data: {this is not json\n\n")
+            await asyncio.sleep(0.05)
+        # "cut" (and the end of the others) drops the connection without the final chunk
+        raise ConnectionAbortedError("development LLM fault: connection cut")
 
 
 def serve(host: str = "127.0.0.1", port: int = 8001, config: DevLLMConfig | None = None) -> None:

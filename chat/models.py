@@ -82,6 +82,8 @@ class Thread(models.Model):
     flags = models.JSONField(default=dict, blank=True)
     is_archived = models.BooleanField(default=False)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    # The assistant message uuid of the turn now generating; a newer turn supersedes it.
+    active_turn = models.UUIDField(null=True, blank=True, editable=False)
     title_gen_input_tokens = models.PositiveIntegerField(null=True, blank=True)
     title_gen_output_tokens = models.PositiveIntegerField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now, editable=False, db_index=True)

@@ -186,3 +186,55 @@ class ThreadCancelInput(serializers.Serializer):
 
     name = serializers.CharField(required=False, max_length=150)
     is_archived = serializers.BooleanField(required=False)
+
+
+class ChatRequestInput(serializers.Serializer):
+    input = serializers.CharField(
+        max_length=50_000,
+        trim_whitespace=False,
+        help_text="The user's message (required; ignored for reload, which regenerates the answer"
+        " to the stored last message).",
+    )
+    thread_uuid = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Omit to start a new thread."
+    )
+    mode = serializers.ChoiceField(
+        choices=[("reload", "reload"), ("edit", "edit")],
+        required=False,
+        allow_null=True,
+        help_text="reload: regenerate the last answer; edit: replace the last user message."
+        " Both need thread_uuid.",
+    )
+    edit_message_uuid = serializers.UUIDField(
+        required=False, allow_null=True, help_text="The user message to replace (mode=edit only)."
+    )
+
+    def validate_input(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("This field may not be blank.")
+        return value
+
+    def validate(self, attrs):
+        mode = attrs.get("mode")
+        if mode and not attrs.get("thread_uuid"):
+            raise serializers.ValidationError({"mode": ["This mode needs thread_uuid."]})
+        if mode == "edit" and not attrs.get("edit_message_uuid"):
+            raise serializers.ValidationError(
+                {"edit_message_uuid": ["This field is required when mode is edit."]}
+            )
+        if mode != "edit" and attrs.get("edit_message_uuid"):
+            raise serializers.ValidationError(
+                {"edit_message_uuid": ["Only allowed when mode is edit."]}
+            )
+        return attrs
+
+
+class ChatFrameSerializer(serializers.Serializer):
+    """One NDJSON line of the stream (every key optional)."""
+
+    k = serializers.CharField(required=False, help_text="markdown, load, code, mermaid, ...")
+    c = serializers.CharField(required=False, help_text="Content.")
+    t = serializers.CharField(required=False, help_text="Language or loading kind.")
+    e = serializers.CharField(required=False, help_text="Error message.")
+    w = serializers.CharField(required=False, help_text="Personal-data warning.")
+    m = serializers.DictField(required=False, help_text="Metadata: uuids, tokens, finish reason.")

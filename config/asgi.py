@@ -1,4 +1,8 @@
-"""ASGI entry point: `uvicorn config.asgi:application` (run without an access log)."""
+"""ASGI entry point: `uvicorn config.asgi:application --no-access-log`.
+
+Wraps Django's handler to answer the lifespan protocol: at shutdown, answers still generating
+get a grace period to finish and are otherwise stored as interrupted.
+"""
 
 import os
 
@@ -6,4 +10,24 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+
+async def application(scope, receive, send):
+    if scope["type"] != "lifespan":
+        await django_application(scope, receive, send)
+        return
+    from django.conf import settings
+
+    from chat.cancel import hub
+    from chat.streaming import registry
+
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await registry.shutdown(settings.AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS)
+            await hub.stop()
+            await send({"type": "lifespan.shutdown.complete"})
+            return

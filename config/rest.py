@@ -21,6 +21,7 @@ from rest_framework import exceptions, permissions, serializers, status, viewset
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 # --- errors -------------------------------------------------------------------------------
@@ -327,7 +328,7 @@ class FieldSelectionMixin:
 Gate = Callable[[Any], None]
 
 
-class ApiViewSet(viewsets.GenericViewSet):
+class CheckOrderMixin:
     """Checks run in the order 401 -> 405 -> feature gates -> permissions -> lookup (404).
 
     `gates` are callables taking the request and raising a DomainError to refuse it.
@@ -335,6 +336,26 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     gates: Iterable[Gate] = ()
     require_authentication = True
+
+    def check_permissions(self, request):
+        if self.require_authentication and not request.user.is_authenticated:
+            self.permission_denied(request)
+        if request.method.lower() not in self.http_method_names or not hasattr(
+            self, request.method.lower()
+        ):
+            raise exceptions.MethodNotAllowed(request.method)
+        for gate in self.gates:
+            gate(request)
+        super().check_permissions(request)
+
+
+class ApiView(CheckOrderMixin, APIView):
+    """Base for plain (non-viewset) API views."""
+
+
+class ApiViewSet(CheckOrderMixin, viewsets.GenericViewSet):
+    """Base for every viewset: conventions of this module, scoped querysets."""
+
     pagination_class = WaldurPagination
     filter_backends = [StrictFilterBackend, OrderingParamFilter]
     ordering_fields_map: dict[str, str] = {}
@@ -349,17 +370,6 @@ class ApiViewSet(viewsets.GenericViewSet):
     def scoped_queryset(self):
         """The rows visible to the caller for the current action."""
         raise NotImplementedError
-
-    def check_permissions(self, request):
-        if self.require_authentication and not request.user.is_authenticated:
-            self.permission_denied(request)
-        if request.method.lower() not in self.http_method_names or not hasattr(
-            self, request.method.lower()
-        ):
-            raise exceptions.MethodNotAllowed(request.method)
-        for gate in self.gates:
-            gate(request)
-        super().check_permissions(request)
 
     def input(self, serializer_class: type[serializers.Serializer], data=None) -> dict[str, Any]:
         """Validate request data (or `data`) with an input serializer and return it."""

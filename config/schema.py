@@ -22,6 +22,7 @@ ERROR_TEXT = {
     "409": "The assistant is not configured, or a quota is exhausted.",
     "424": "The assistant is disabled.",
     "429": "Too many requests; see Retry-After.",
+    "503": "The server is at capacity; see Retry-After.",
 }
 
 
@@ -84,7 +85,7 @@ class ApiAutoSchema(AutoSchema):
                 "schema": {"type": "string"},
                 "description": 'Pagination links: rel="first", "prev", "next", "last".',
             }
-        if status_code == "429":
+        if status_code in ("429", "503"):
             headers["Retry-After"] = {"schema": {"type": "integer"}, "description": "Seconds."}
         return headers
 

@@ -7,6 +7,7 @@ in `ENV_SETTINGS`; a test checks that README.md and .env.example list exactly th
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,8 @@ def _env(name: str, kind: str, default: Any, doc: str, *, secret: bool = False) 
         return float(raw)
     if kind == "list":
         return [item.strip() for item in raw.split(",") if item.strip()]
+    if kind == "json":
+        return json.loads(raw) if raw else default
     return raw
 
 
@@ -60,7 +63,18 @@ def parse_database_url(url: str, *, pool_max_size: int) -> dict[str, Any]:
         # urlsplit("sqlite:///db.sqlite3").path == "/db.sqlite3"; a fourth slash is absolute.
         path = url[len("sqlite:///") :]
         name = Path(path) if path.startswith("/") else BASE_DIR / path
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(name)}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(name),
+            # Writers wait for each other instead of failing; WAL lets readers run alongside.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # A file, not shared-cache memory: its table locks would fail concurrent writers.
+            "TEST": {"NAME": str(name.with_name(f"test_{name.stem}.sqlite3"))},
+        }
     if parts.scheme in {"postgres", "postgresql"}:
         options: dict[str, Any] = dict(parse_qsl(parts.query))
         if pool_max_size > 0:
@@ -139,6 +153,79 @@ AI_ASSISTANT_API_TOKEN = _env(
 )
 AI_ASSISTANT_MODEL = _env(
     "AI_ASSISTANT_MODEL", "str", "dev-model", "Model name sent to the LLM and stored per answer."
+)
+
+AI_ASSISTANT_BACKEND_TYPE = _env(
+    "AI_ASSISTANT_BACKEND_TYPE",
+    "str",
+    "openai",
+    "Provider defaults for sampling: vllm, openai or ollama.",
+)
+AI_ASSISTANT_COMPLETION_KWARGS = _env(
+    "AI_ASSISTANT_COMPLETION_KWARGS",
+    "json",
+    {},
+    "JSON object of allowlisted completion options (temperature, top_p, max_tokens, seed...).",
+)
+AI_ASSISTANT_MAX_TOKENS = _env(
+    "AI_ASSISTANT_MAX_TOKENS", "int", 2048, "Largest answer, in tokens, asked of the LLM per turn."
+)
+AI_ASSISTANT_TITLE_MAX_TOKENS = _env(
+    "AI_ASSISTANT_TITLE_MAX_TOKENS", "int", 24, "Token cap of the thread-title completion."
+)
+AI_ASSISTANT_HISTORY_LIMIT = _env(
+    "AI_ASSISTANT_HISTORY_LIMIT", "int", 50, "Newest messages sent as history; 0 sends none."
+)
+AI_ASSISTANT_CONNECT_TIMEOUT_SECONDS = _env(
+    "AI_ASSISTANT_CONNECT_TIMEOUT_SECONDS", "float", 5.0, "Seconds to connect to the LLM."
+)
+AI_ASSISTANT_FIRST_TOKEN_TIMEOUT_SECONDS = _env(
+    "AI_ASSISTANT_FIRST_TOKEN_TIMEOUT_SECONDS",
+    "float",
+    60.0,
+    "Seconds to wait for the first token before the turn ends with a timeout.",
+)
+AI_ASSISTANT_STREAM_IDLE_TIMEOUT_SECONDS = _env(
+    "AI_ASSISTANT_STREAM_IDLE_TIMEOUT_SECONDS",
+    "float",
+    60.0,
+    "Seconds without a new token, mid-answer, before the turn ends with a timeout.",
+)
+AI_ASSISTANT_CONTINUE_ON_DISCONNECT = _env(
+    "AI_ASSISTANT_CONTINUE_ON_DISCONNECT",
+    "bool",
+    True,
+    "Finish and store an answer when the client disconnects (false: stop, store as interrupted).",
+)
+AI_ASSISTANT_MAX_STREAMS = _env(
+    "AI_ASSISTANT_MAX_STREAMS", "int", 1000, "Answers generating at once per process; more get 503."
+)
+AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS = _env(
+    "AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS",
+    "float",
+    20.0,
+    "At shutdown, seconds running answers may finish before they are stored as interrupted.",
+)
+AI_ASSISTANT_CANCEL_POLL_SECONDS = _env(
+    "AI_ASSISTANT_CANCEL_POLL_SECONDS",
+    "float",
+    0.25,
+    "Seconds between a running answer's cancel checks (x4 on PostgreSQL, which also notifies).",
+)
+AI_ASSISTANT_ORGANIZATION = _env(
+    "AI_ASSISTANT_ORGANIZATION", "str", "the organization", "Organization named in prompts."
+)
+AI_ASSISTANT_SYSTEM_PROMPT_CUSTOM_INSTRUCTIONS = _env(
+    "AI_ASSISTANT_SYSTEM_PROMPT_CUSTOM_INSTRUCTIONS",
+    "str",
+    "",
+    "Extra system-prompt instructions used when no system prompt is active.",
+)
+AI_ASSISTANT_INJECTION_ALLOWLIST = _env(
+    "AI_ASSISTANT_INJECTION_ALLOWLIST",
+    "list",
+    [],
+    "Comma-separated phrases that bypass the prompt-injection rules.",
 )
 
 AI_ASSISTANT_ROLES = ("disabled", "staff", "staff_and_support", "all", "anonymous")

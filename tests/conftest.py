@@ -11,8 +11,9 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from chat.devllm import DevLLMConfig
 from tests.factories import UserFactory
-from tests.upstream import run_devllm
+from tests.upstream import run_devllm, serve_asgi
 
 
 def pytest_collection_modifyitems(config, items):
@@ -47,6 +48,7 @@ def _llm_configured(settings):
     settings.AI_ASSISTANT_API_URL = "http://127.0.0.1:9/v1"
     settings.AI_ASSISTANT_API_TOKEN = "test-token"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS = 1.0
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +56,25 @@ def devllm():
     """The development LLM served over real HTTP on a free loopback port for the session."""
     with run_devllm() as server:
         yield server
+
+
+@pytest.fixture
+def llm(devllm, settings):
+    """The shared development LLM, reset to its defaults and configured as the upstream."""
+    devllm.app.config = DevLLMConfig()
+    devllm.app.requests.clear()
+    settings.AI_ASSISTANT_API_URL = devllm.base_url
+    settings.AI_ASSISTANT_MODEL = "dev-model"
+    return devllm
+
+
+@pytest.fixture
+def chat_server(transactional_db, llm):
+    """The project's ASGI app served by uvicorn on a loopback port (committed data only)."""
+    from config.asgi import application
+
+    with serve_asgi(application) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

@@ -31,21 +31,34 @@ class RunningLLM:
 
 
 @contextlib.contextmanager
-def run_devllm(config: DevLLMConfig | None = None) -> Iterator[RunningLLM]:
-    app = DevLLM(config)
+def serve_asgi(app, *, lifespan: str = "auto") -> Iterator[int]:
+    """Serve an ASGI app with uvicorn on a free loopback port in a thread; yield the port."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="critical",
+        access_log=False,
+        lifespan=lifespan,
     )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("development LLM did not start")
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("server did not start")
         time.sleep(0.02)
     try:
-        yield RunningLLM(app, port)
+        yield port
     finally:
         server.should_exit = True
-        thread.join(timeout=5)
+        thread.join(timeout=15)
+
+
+@contextlib.contextmanager
+def run_devllm(config: DevLLMConfig | None = None) -> Iterator[RunningLLM]:
+    app = DevLLM(config)
+    with serve_asgi(app) as port:
+        yield RunningLLM(app, port)

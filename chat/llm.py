@@ -1,0 +1,235 @@
+"""The LLM client: the official `openai` SDK (async) against any OpenAI-compatible base URL.
+
+One client per process and configuration, completion options from settings (provider defaults
+plus an allowlist of overrides), and the mapping from SDK errors to the user-facing messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_OPTIONS = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "top_k",
+        "max_tokens",
+        "max_completion_tokens",
+        "presence_penalty",
+        "frequency_penalty",
+        "repetition_penalty",
+        "stop",
+        "seed",
+        "reasoning_effort",
+        "extra_body",
+    }
+)
+
+PROVIDER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "vllm": {
+        "temperature": 0.7,
+        "top_p": 0.8,
+        "presence_penalty": 1.5,
+        "extra_body": {"top_k": 20},
+    },
+    "openai": {"temperature": 0.7, "top_p": 0.8},
+    "ollama": {"temperature": 0.7, "top_p": 0.8},
+}
+
+ERROR_MESSAGES = {
+    "auth": "AI service authentication failed. Please contact the administrator.",
+    "rate_limit": "AI service rate limit reached. Please wait and try again.",
+    "timeout": "Request timed out. Please try again.",
+    "connection": "Could not connect to the AI service. Please try again later.",
+    "unavailable": "AI service is temporarily unavailable. Please try again later.",
+    "not_found": "AI model not found. Please contact the administrator.",
+    "bad_request": "AI service rejected the request. Please try rephrasing.",
+    "api": "AI service encountered an error. Please try again later.",
+    "empty": "AI service returned an empty response. Please try again.",
+    "internal": "Chat processing was interrupted. Please try again later.",
+}
+
+
+class UpstreamTimeout(Exception):
+    """No token arrived within the first-token or idle timeout."""
+
+
+def error_kind(exc: BaseException) -> str:
+    """Classify an exception from the SDK (or our own timeouts) into an ERROR_MESSAGES key."""
+    if isinstance(exc, UpstreamTimeout | openai.APITimeoutError | asyncio.TimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return "auth"
+    if isinstance(exc, openai.RateLimitError):
+        return "rate_limit"
+    if isinstance(exc, openai.NotFoundError):
+        return "not_found"
+    if isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError):
+        return "bad_request"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection"
+    if isinstance(exc, openai.APIStatusError) and exc.status_code >= 500:
+        return "unavailable"
+    if isinstance(exc, openai.APIError):
+        return "api"
+    return "internal"
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def completion_options() -> dict[str, Any]:
+    """Provider defaults, then the operator's allowlisted overrides (extra_body deep-merged)."""
+    options = copy.deepcopy(PROVIDER_DEFAULTS.get(settings.AI_ASSISTANT_BACKEND_TYPE, {}))
+    overrides = settings.AI_ASSISTANT_COMPLETION_KWARGS or {}
+    ignored = sorted(set(overrides) - ALLOWED_OPTIONS)
+    if ignored:
+        logger.warning("Ignoring completion options outside the allowlist: %s", ", ".join(ignored))
+    allowed = {k: v for k, v in overrides.items() if k in ALLOWED_OPTIONS}
+    options = deep_merge(options, allowed)
+    top_k = options.pop("top_k", None)
+    if top_k is not None:  # not an OpenAI parameter: providers that know it read extra_body
+        options.setdefault("extra_body", {})["top_k"] = top_k
+    options.pop("max_completion_tokens", None)
+    options["max_tokens"] = int(options.get("max_tokens") or settings.AI_ASSISTANT_MAX_TOKENS)
+    return options
+
+
+_clients: dict[tuple, openai.AsyncOpenAI] = {}
+
+
+def get_client() -> openai.AsyncOpenAI:
+    """A shared async client per event loop and (URL, key, timeouts).
+
+    Its connection pool serves every stream of the process; pools belong to one event loop,
+    hence the loop in the key (tests and the shutdown path run more than one loop).
+    """
+    key = (
+        id(asyncio.get_running_loop()),
+        settings.AI_ASSISTANT_API_URL,
+        settings.AI_ASSISTANT_API_TOKEN,
+        settings.AI_ASSISTANT_CONNECT_TIMEOUT_SECONDS,
+        settings.AI_ASSISTANT_STREAM_IDLE_TIMEOUT_SECONDS,
+    )
+    client = _clients.get(key)
+    if client is None:
+        timeout = openai.Timeout(
+            settings.AI_ASSISTANT_STREAM_IDLE_TIMEOUT_SECONDS,
+            connect=settings.AI_ASSISTANT_CONNECT_TIMEOUT_SECONDS,
+        )
+        client = openai.AsyncOpenAI(
+            base_url=settings.AI_ASSISTANT_API_URL,
+            api_key=settings.AI_ASSISTANT_API_TOKEN,
+            timeout=timeout,
+            max_retries=0,  # a retried stream would duplicate text already on the wire
+        )
+        _clients[key] = client
+    return client
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    reported: bool = False  # False when the upstream sent no usage and these are estimates
+
+
+@dataclass
+class Delta:
+    text: str = ""
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def stream_chat(
+    messages: list[dict[str, Any]], *, max_tokens: int | None = None, model: str | None = None
+) -> AsyncIterator[Delta]:
+    """Yield text deltas, the finish reason and the usage of one streamed completion.
+
+    Raises UpstreamTimeout when the first token (or any later one) takes too long; the caller
+    closes this generator to close the upstream request.
+    """
+    options = completion_options()
+    if max_tokens is not None:
+        options["max_tokens"] = max(1, min(options["max_tokens"], max_tokens))
+    stream = await asyncio.wait_for(
+        get_client().chat.completions.create(
+            model=model or settings.AI_ASSISTANT_MODEL,
+            messages=messages,
+            stream=True,
+            stream_options={"include_usage": True},
+            **options,
+        ),
+        timeout=settings.AI_ASSISTANT_FIRST_TOKEN_TIMEOUT_SECONDS,
+    )
+    try:
+        iterator = stream.__aiter__()
+        first = True
+        while True:
+            limit = (
+                settings.AI_ASSISTANT_FIRST_TOKEN_TIMEOUT_SECONDS
+                if first
+                else settings.AI_ASSISTANT_STREAM_IDLE_TIMEOUT_SECONDS
+            )
+            try:
+                chunk = await asyncio.wait_for(iterator.__anext__(), timeout=limit)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise UpstreamTimeout() from None
+            first = False
+            yield _delta(chunk)
+    finally:
+        await stream.close()
+
+
+def _delta(chunk: Any) -> Delta:
+    delta = Delta()
+    if getattr(chunk, "usage", None):
+        delta.usage = Usage(
+            input_tokens=chunk.usage.prompt_tokens or 0,
+            output_tokens=chunk.usage.completion_tokens or 0,
+            reported=True,
+        )
+    if chunk.choices:
+        choice = chunk.choices[0]
+        delta.text = (choice.delta.content if choice.delta else None) or ""
+        delta.finish_reason = choice.finish_reason
+    return delta
+
+
+async def complete_once(
+    messages: list[dict[str, Any]], *, max_tokens: int, temperature: float = 0.0
+) -> tuple[str, Usage]:
+    """One bounded, non-streamed completion (titles, reviews)."""
+    response = await get_client().chat.completions.create(
+        model=settings.AI_ASSISTANT_MODEL,
+        messages=messages,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        stream=False,
+    )
+    text = (response.choices[0].message.content or "") if response.choices else ""
+    usage = Usage(reported=bool(response.usage))
+    if response.usage:
+        usage.input_tokens = response.usage.prompt_tokens or 0
+        usage.output_tokens = response.usage.completion_tokens or 0
+    return text, usage

@@ -1,0 +1,54 @@
+"""POST /api/chat/stream/: validate, moderate and store the turn, then stream the answer."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.renderers import JSONRenderer
+
+from chat.gate import chat_feature_gate
+from chat.serializers import ChatFrameSerializer, ChatRequestInput
+from chat.stream import run_signed_in_turn
+from chat.streaming import NDJSON, ndjson_response, registry, release_connection
+from chat.turn import turn_resolve, turn_start
+from config.rest import ApiView
+from moderation.service import scan
+
+
+class NDJSONRenderer(JSONRenderer):
+    """Lets clients that ask for NDJSON still receive JSON error bodies."""
+
+    media_type = NDJSON
+
+
+class ChatStreamView(ApiView):
+    gates = (chat_feature_gate,)
+    renderer_classes = [JSONRenderer, NDJSONRenderer]
+    extra_error_statuses = (404, 503)
+
+    @extend_schema(
+        request=ChatRequestInput,
+        responses={
+            (200, NDJSON): OpenApiResponse(
+                ChatFrameSerializer, description="One JSON frame per line until the answer ends."
+            )
+        },
+        summary="Send a message and stream the answer (NDJSON)",
+    )
+    def post(self, request):
+        data = ChatRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        registry.check_capacity()
+        values = data.validated_data
+        plan = turn_resolve(
+            user=request.user,
+            text=values["input"],
+            thread_uuid=values.get("thread_uuid"),
+            mode=values.get("mode"),
+            edit_message_uuid=values.get("edit_message_uuid"),
+        )
+        verdict = scan(plan.text)
+        started = turn_start(plan=plan, verdict=verdict)
+        release_connection()
+        return ndjson_response(
+            lambda emit, signals: run_signed_in_turn(started, verdict, None, emit, signals)
+        )

@@ -1,0 +1,132 @@
+"""NDJSON responses fed by detached generation tasks, and the per-process task registry.
+
+Django cancels a streaming response's iterator when the client leaves; the generation runs in
+its own task so that nothing already generated is lost. The response body only relays frames
+from a queue. The registry caps tasks in flight and lets a shutdown finish or interrupt them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection
+from django.http import StreamingHttpResponse
+
+from chat.engine import Emit, Signals
+from chat.frames import encode
+from chat.llm import ERROR_MESSAGES
+from config.rest import DomainError
+
+logger = logging.getLogger(__name__)
+
+NDJSON = "application/x-ndjson"
+_END = object()
+
+Runner = Callable[[Emit, Signals], Awaitable[None]]
+
+
+class StreamCapacity(DomainError):
+    status_code = 503
+    default_code = "stream_capacity"
+    default_detail = "The server is answering too many chats right now. Please retry shortly."
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "5"})
+
+
+async def db(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Run ORM code in a worker thread and give its connection back at once.
+
+    A stream waiting for tokens must hold no database connection, so every call returns its
+    connection to the pool (or closes it) when it is done.
+    """
+
+    def call() -> Any:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if not connection.in_atomic_block:
+                connection.close()
+
+    return await sync_to_async(call, thread_sensitive=False)()
+
+
+def release_connection() -> None:
+    """Called by a sync view before it returns a stream: the body must not pin a connection."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+class StreamRegistry:
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task] = set()
+        self.shutting_down: asyncio.Event | None = None
+
+    def check_capacity(self) -> None:
+        if len(self.tasks) >= settings.AI_ASSISTANT_MAX_STREAMS:
+            raise StreamCapacity()
+
+    def spawn(self, coro: Awaitable[None]) -> asyncio.Task:
+        if self.shutting_down is None:
+            self.shutting_down = asyncio.Event()
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def shutdown(self, grace_seconds: float) -> None:
+        """Let running answers finish for `grace_seconds`, then stop them as interrupted."""
+        if not self.tasks:
+            return
+        _, pending = await asyncio.wait(set(self.tasks), timeout=grace_seconds)
+        if pending and self.shutting_down is not None:
+            self.shutting_down.set()
+            await asyncio.wait(pending, timeout=10)
+
+
+registry = StreamRegistry()
+
+
+def ndjson_response(runner: Runner) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_relay(runner), content_type=NDJSON)
+    response["X-Accel-Buffering"] = "no"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+async def _relay(runner: Runner):
+    queue: asyncio.Queue = asyncio.Queue()
+    signals = Signals(shutting_down=None)
+
+    async def run() -> None:
+        signals.shutting_down = registry.shutting_down
+        try:
+            await runner(queue.put_nowait, signals)
+        except Exception:
+            logger.exception("Chat stream failed")
+            queue.put_nowait({"e": ERROR_MESSAGES["internal"]})
+        finally:
+            queue.put_nowait(_END)
+
+    registry.spawn(run())
+    finished = False
+    try:
+        while True:
+            frames = [await queue.get()]
+            while not queue.empty():  # coalesce what is already waiting into one write
+                frames.append(queue.get_nowait())
+            done = frames[-1] is _END
+            payload = b"".join(encode(f) for f in frames if f is not _END)
+            if payload:
+                yield payload
+            if done:
+                finished = True
+                return
+    finally:
+        if not finished:
+            signals.client_gone.set()

@@ -1,0 +1,291 @@
+"""Writes and reads of one signed-in chat turn: resolve, start (one transaction), finish.
+
+Invariants: the LLM receives exactly the user text that is stored (redacted when moderation
+redacts); an assistant row is reserved at turn start and always filled, however the turn ends;
+edit and reload only ever replace the answer that belongs to the user message concerned
+(the assistant row at the next position).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import AuditEvent, User
+from accounts.services import audit_record
+from chat import cancel
+from chat.frames import blocks_to_llm_text
+from chat.models import ChatSession, Message, Role, Severity, Thread, markdown_blocks
+from chat.selectors import message_active, thread_owned
+from chat.services import session_get_or_create, thread_flags_recompute
+from config.rest import DomainError
+from moderation.types import Action, Verdict
+from moderation.types import Severity as ScanSeverity
+
+
+class TurnError(DomainError):
+    default_code = "invalid_turn"
+
+
+class TurnNotFound(DomainError):
+    status_code = 404
+    default_code = "not_found"
+
+
+@dataclass
+class TurnPlan:
+    """What a validated request asks for, before anything is written."""
+
+    user: User
+    mode: str | None
+    text: str  # what moderation scans: the input, or the stored text being regenerated
+    thread: Thread | None = None
+    edited: Message | None = None  # edit: the user message replaced
+    regenerated: Message | None = None  # reload: the user message whose answer is replaced
+    answer: Message | None = None  # the answer being replaced (edit and reload)
+
+    @property
+    def is_new_thread(self) -> bool:
+        return self.thread is None
+
+
+@dataclass
+class StartedTurn:
+    thread: Thread
+    assistant: Message
+    user_message: Message | None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    is_new_thread: bool = False
+    llm_text: str = ""  # the stored (possibly redacted) user text the LLM receives
+
+
+def _last_active_user(thread: Thread) -> Message | None:
+    active = message_active(Message.objects.filter(thread=thread, role=Role.USER))
+    return active.order_by("-sequence_index", "-id").first()
+
+
+def _answer_of(message: Message) -> Message | None:
+    candidates = Message.objects.filter(
+        thread_id=message.thread_id,
+        role=Role.ASSISTANT,
+        sequence_index=message.sequence_index + 1,
+    )
+    return message_active(candidates).order_by("-id").first()
+
+
+def turn_resolve(
+    *,
+    user: User,
+    text: str,
+    thread_uuid: uuid.UUID | None,
+    mode: str | None,
+    edit_message_uuid: uuid.UUID | None,
+) -> TurnPlan:
+    """Check the request against the caller's threads (404/400); writes nothing."""
+    plan = TurnPlan(user=user, mode=mode, text=text)
+    if thread_uuid is None:
+        return plan
+    plan.thread = thread_owned(user=user).filter(uuid=thread_uuid).first()
+    if plan.thread is None:
+        raise TurnNotFound("Thread not found.")
+    if mode == "reload":
+        plan.regenerated = _last_active_user(plan.thread)
+        if plan.regenerated is None:
+            raise TurnError("There is no message to regenerate.", code="nothing_to_reload")
+        plan.text = plan.regenerated.text
+        plan.answer = _answer_of(plan.regenerated)
+    elif mode == "edit":
+        edited = Message.objects.filter(thread=plan.thread, uuid=edit_message_uuid).first()
+        if edited is None:
+            raise TurnNotFound("Message not found.")
+        if edited.role != Role.USER:
+            raise TurnError("Can only edit user messages.", code="not_a_user_message")
+        last = _last_active_user(plan.thread)
+        if last is None or last.pk != edited.pk:
+            raise TurnError("Can only edit the last user message.", code="not_last_message")
+        plan.edited, plan.answer = edited, _answer_of(edited)
+    return plan
+
+
+def _is_unsafe_for_history(message: Message) -> bool:
+    return bool(message.injection_categories) and Severity.rank(message.severity) >= Severity.rank(
+        Severity.MEDIUM
+    )
+
+
+def history_before(thread: Thread, position: int) -> list[dict[str, Any]]:
+    """The newest HISTORY_LIMIT usable active messages before `position`, oldest first.
+
+    A medium-or-worse injection is left out together with the answer it got, so the model
+    never sees the attack, nor a reply that only makes sense next to it.
+    """
+    limit = settings.AI_ASSISTANT_HISTORY_LIMIT
+    if limit <= 0:
+        return []
+    rows = message_active(Message.objects.filter(thread=thread, sequence_index__lt=position))
+    # Skipped rows are rare; a window of 2x the limit (plus slack) covers them in one query.
+    window = list(rows.order_by("-sequence_index", "-id")[: limit * 2 + 10])
+    unsafe = {m.sequence_index for m in window if _is_unsafe_for_history(m)}
+    history: list[dict[str, Any]] = []
+    for message in window:
+        answered = message.role == Role.ASSISTANT and message.sequence_index - 1 in unsafe
+        if message.sequence_index in unsafe or answered:
+            continue
+        text = blocks_to_llm_text(message.blocks)
+        if not text:  # an answer still generating, or one that failed with nothing
+            continue
+        history.append({"role": message.role, "content": text})
+        if len(history) >= limit:
+            break
+    history.reverse()
+    return history
+
+
+def _detection_fields(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "is_flagged": verdict.is_flagged,
+        "severity": verdict.severity.value,
+        "injection_categories": list(verdict.injection_categories),
+        "pii_categories": list(verdict.pii_categories),
+        "action_taken": verdict.action.value,
+    }
+
+
+def _new_thread(user: User) -> Thread:
+    session: ChatSession = session_get_or_create(user=user)
+    return Thread.objects.create(chat_session=session)
+
+
+def _positions(plan: TurnPlan, thread: Thread) -> tuple[int, int]:
+    """(user position, assistant position) for this turn."""
+    if plan.edited is not None:
+        return plan.edited.sequence_index, plan.edited.sequence_index + 1
+    if plan.regenerated is not None:
+        return plan.regenerated.sequence_index, plan.regenerated.sequence_index + 1
+    last = Message.objects.filter(thread=thread).aggregate(m=Max("sequence_index"))["m"] or 0
+    return last + 1, last + 2
+
+
+def turn_start(*, plan: TurnPlan, verdict: Verdict) -> StartedTurn:
+    """Store the user message and reserve the answer, in one transaction under the thread lock.
+
+    The stored user text is the verdict's redacted text, and it is what the LLM receives.
+    Starting a turn supersedes any turn still generating on the thread.
+    """
+    with transaction.atomic():
+        thread = plan.thread or _new_thread(plan.user)
+        thread = Thread.objects.select_for_update().get(pk=thread.pk)
+        user_pos, answer_pos = _positions(plan, thread)
+        history = history_before(thread, user_pos)
+        user_message = plan.regenerated
+        if plan.regenerated is None:
+            user_message = Message.objects.create(
+                thread=thread,
+                role=Role.USER,
+                sequence_index=user_pos,
+                replaces=plan.edited,
+                blocks=markdown_blocks(verdict.redacted_text),
+                **_detection_fields(verdict),
+            )
+        assistant = Message.objects.create(
+            thread=thread,
+            role=Role.ASSISTANT,
+            sequence_index=answer_pos,
+            replaces=plan.answer,
+            model=settings.AI_ASSISTANT_MODEL,
+            warning=verdict.user_message if verdict.action in (Action.WARN, Action.REDACT) else "",
+        )
+        now = timezone.now()
+        Thread.objects.filter(pk=thread.pk).update(
+            modified=now, cancel_requested_at=None, active_turn=assistant.uuid
+        )
+        thread.modified, thread.cancel_requested_at = now, None
+        thread.active_turn = assistant.uuid
+        thread_flags_recompute(thread=thread)
+        cancel.publish(str(thread.uuid))
+        _audit_detections(plan.user, thread, verdict)
+    llm_text = user_message.text if user_message is not None else verdict.redacted_text
+    return StartedTurn(
+        thread=thread,
+        assistant=assistant,
+        user_message=None if plan.regenerated is not None else user_message,
+        history=history,
+        is_new_thread=plan.is_new_thread,
+        llm_text=llm_text,
+    )
+
+
+def _audit_detections(user: User, thread: Thread, verdict: Verdict) -> None:
+    context = {
+        "thread_uuid": thread.uuid.hex,
+        "severity": verdict.severity.value,
+        "action": verdict.action.value,
+    }
+    if verdict.injection_severity >= ScanSeverity.HIGH:
+        audit_record(
+            actor=user,
+            event_type=AuditEvent.Type.CHAT_INJECTION_DETECTED,
+            target=thread,
+            context={**context, "categories": list(verdict.injection_categories)},
+        )
+    if verdict.pii_categories and verdict.severity >= ScanSeverity.HIGH:
+        audit_record(
+            actor=user,
+            event_type=AuditEvent.Type.CHAT_PII_DETECTED,
+            target=thread,
+            context={**context, "categories": list(verdict.pii_categories)},
+        )
+
+
+def turn_should_stop(*, thread_id: int, assistant_uuid: uuid.UUID) -> str | None:
+    """'cancelled' when the thread's turn was cancelled or superseded, else None."""
+    row = Thread.objects.filter(pk=thread_id).values("cancel_requested_at", "active_turn").first()
+    if row is None:
+        return "cancelled"
+    if row["cancel_requested_at"] is not None or row["active_turn"] != assistant_uuid:
+        return "cancelled"
+    return None
+
+
+def turn_finish(
+    *,
+    turn: StartedTurn,
+    blocks: list[dict[str, Any]],
+    input_tokens: int | None,
+    output_tokens: int | None,
+    finish_reason: str,
+) -> None:
+    """Fill the reserved answer and release the thread's turn markers if they are still ours."""
+    now = timezone.now()
+    with transaction.atomic():
+        Message.objects.filter(pk=turn.assistant.pk).update(
+            blocks=blocks,
+            search_text=blocks_to_llm_text(blocks),
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            finish_reason=finish_reason,
+            modified=now,
+        )
+        Thread.objects.filter(pk=turn.thread.pk).update(modified=now)
+        Thread.objects.filter(pk=turn.thread.pk, active_turn=turn.assistant.uuid).update(
+            active_turn=None, cancel_requested_at=None
+        )
+    turn.assistant.blocks = blocks
+    turn.assistant.input_tokens, turn.assistant.output_tokens = input_tokens, output_tokens
+    turn.assistant.finish_reason = finish_reason
+
+
+def thread_set_title(*, thread: Thread, title: str, input_tokens: int, output_tokens: int) -> None:
+    changes: dict[str, Any] = {
+        "title_gen_input_tokens": input_tokens,
+        "title_gen_output_tokens": output_tokens,
+    }
+    if title:
+        changes["name"] = title
+    Thread.objects.filter(pk=thread.pk).update(**changes)

@@ -1,0 +1,1 @@
+"""Moderation of chat input: prompt injection and personal data. Use `moderation.service.scan`."""

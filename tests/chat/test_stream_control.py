@@ -1,0 +1,219 @@
+"""Stopping answers: cancel (from this or a second server process), superseding turns and
+client disconnects, each keeping what was generated."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+from django.db import connection
+
+from chat.models import Message
+from config.settings import BASE_DIR
+from tests.chat.helpers import thread_for
+from tests.chat.streamkit import auth, post_stream
+from tests.upstream import free_port
+
+pytestmark = [pytest.mark.timeout(180)]
+
+
+@pytest.fixture
+def slow_llm(llm, settings):
+    """400 tokens at 20 ms each: eight seconds for a whole answer."""
+    settings.AI_ASSISTANT_MODEL = "reply-long"
+    llm.app.config.token_interval = 0.02
+    return llm
+
+
+class Reader(threading.Thread):
+    """Reads a stream in the background; `first_text` is set once content has arrived."""
+
+    def __init__(self, base, user, **body):
+        super().__init__(daemon=True)
+        self.base, self.user, self.body = base, user, body
+        self.frames: list[dict] = []
+        self.first_text = threading.Event()
+        self.ended_at: float | None = None
+        self.close_after_first = False
+
+    def run(self):
+        with httpx.stream(
+            "POST",
+            f"{self.base}/api/chat/stream/",
+            json=self.body,
+            headers=auth(self.user),
+            timeout=60,
+        ) as response:
+            for line in response.iter_lines():
+                if not line:
+                    continue
+                self.frames.append(json.loads(line))
+                if "k" in self.frames[-1]:
+                    self.first_text.set()
+                    if self.close_after_first:
+                        break
+        self.ended_at = time.monotonic()
+
+    @property
+    def final(self):
+        return next(f["m"] for f in reversed(self.frames) if "assistant_message_uuid" in f["m"])
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+def test_cancel_stops_the_answer_and_keeps_the_partial_text(chat_server, user, slow_llm):
+    thread = thread_for(user)
+    reader = Reader(chat_server, user, input="long please", thread_uuid=str(thread.uuid))
+    reader.start()
+    assert reader.first_text.wait(20)
+    sent_at = time.monotonic()
+    response = httpx.post(
+        f"{chat_server}/api/chat-threads/{thread.uuid}/cancel/", json={}, headers=auth(user)
+    )
+    assert response.status_code == 200
+    reader.join(30)
+    assert reader.final["finish_reason"] == "cancelled"
+    assert reader.ended_at - sent_at < 5  # far less than the 8 s the whole answer takes
+    answer = Message.objects.get(uuid=reader.final["assistant_message_uuid"])
+    assert answer.finish_reason == "cancelled"
+    assert answer.text.startswith("word0 ")
+    assert len(answer.text.split()) < 400
+    thread.refresh_from_db()
+    assert (thread.cancel_requested_at, thread.active_turn) == (None, None)
+
+
+def test_a_stale_cancel_does_not_stop_the_next_turn(chat_server, user, llm):
+    thread = thread_for(user)
+    httpx.post(f"{chat_server}/api/chat-threads/{thread.uuid}/cancel/", json={}, headers=auth(user))
+    result = post_stream(chat_server, user, input="hello", thread_uuid=str(thread.uuid))
+    assert result.final["finish_reason"] == "stop"
+
+
+def test_a_second_turn_supersedes_the_running_one(chat_server, user, slow_llm, llm):
+    thread = thread_for(user)
+    first = Reader(chat_server, user, input="first", thread_uuid=str(thread.uuid))
+    first.start()
+    assert first.first_text.wait(20)
+    llm.app.config.token_interval = 0.0
+    second = post_stream(chat_server, user, input="second", thread_uuid=str(thread.uuid))
+    first.join(30)
+    assert first.final["finish_reason"] == "cancelled"
+    assert second.final["finish_reason"] == "stop"
+    rows = list(
+        Message.objects.filter(thread=thread)
+        .order_by("sequence_index")
+        .values_list("role", "sequence_index", "finish_reason")
+    )
+    assert rows == [
+        ("user", 1, ""),
+        ("assistant", 2, "cancelled"),
+        ("user", 3, ""),
+        ("assistant", 4, "stop"),
+    ]
+
+
+def test_disconnect_lets_the_answer_finish_by_default(chat_server, user, slow_llm):
+    thread = thread_for(user)
+    reader = Reader(chat_server, user, input="long please", thread_uuid=str(thread.uuid))
+    reader.close_after_first = True
+    reader.start()
+    reader.join(20)
+    answer = wait_for(
+        lambda: Message.objects.filter(
+            thread=thread, role="assistant", finish_reason="stop"
+        ).first()
+    )
+    assert len(answer.text.split()) == 400
+    assert answer.output_tokens == 400
+
+
+def test_disconnect_interrupts_when_configured(chat_server, user, slow_llm, settings):
+    settings.AI_ASSISTANT_CONTINUE_ON_DISCONNECT = False
+    thread = thread_for(user)
+    reader = Reader(chat_server, user, input="long please", thread_uuid=str(thread.uuid))
+    reader.close_after_first = True
+    reader.start()
+    reader.join(20)
+    answer = wait_for(
+        lambda: (
+            Message.objects.filter(thread=thread, role="assistant")
+            .exclude(finish_reason="")
+            .first()
+        )
+    )
+    assert answer.finish_reason == "interrupted"
+    assert 0 < len(answer.text.split()) < 400
+
+
+@pytest.fixture
+def second_server(chat_server, settings):
+    """Another uvicorn process of the project on the same (test) database."""
+    db = settings.DATABASES["default"]
+    if connection.vendor == "postgresql":
+        url = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    else:
+        url = f"sqlite:///{db['NAME']}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "AI_ASSISTANT_API_URL": settings.AI_ASSISTANT_API_URL,
+        "AI_ASSISTANT_API_TOKEN": "test-token",
+        "AI_ASSISTANT_ENABLED_ROLES": "all",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            *("-m", "uvicorn", "config.asgi:application", "--port", str(port)),
+            *("--no-access-log", "--log-level", "warning"),
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _up(f"{base}/api/health/"), timeout=30)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _up(url):
+    try:
+        return httpx.get(url).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_cancel_sent_to_another_server_process_stops_the_stream(
+    chat_server, second_server, user, slow_llm
+):
+    thread = thread_for(user)
+    reader = Reader(chat_server, user, input="long please", thread_uuid=str(thread.uuid))
+    reader.start()
+    assert reader.first_text.wait(20)
+    sent_at = time.monotonic()
+    response = httpx.post(
+        f"{second_server}/api/chat-threads/{thread.uuid}/cancel/", json={}, headers=auth(user)
+    )
+    assert response.status_code == 200, response.text
+    reader.join(30)
+    assert reader.final["finish_reason"] == "cancelled"
+    assert reader.ended_at - sent_at < 5
