@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,35 +113,42 @@ def completion_options() -> dict[str, Any]:
     return options
 
 
-_clients: dict[tuple, openai.AsyncOpenAI] = {}
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, openai.AsyncOpenAI]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def get_client() -> openai.AsyncOpenAI:
     """A shared async client per event loop and (URL, key, timeouts).
 
     Its connection pool serves every stream of the process; pools belong to one event loop,
-    hence the loop in the key (tests and the shutdown path run more than one loop).
+    hence one set of clients per loop (tests and management commands run more than one).
     """
     key = (
-        id(asyncio.get_running_loop()),
         settings.AI_ASSISTANT_API_URL,
         settings.AI_ASSISTANT_API_TOKEN,
         settings.AI_ASSISTANT_CONNECT_TIMEOUT_SECONDS,
         settings.AI_ASSISTANT_STREAM_IDLE_TIMEOUT_SECONDS,
+        settings.AI_ASSISTANT_HTTP_TRANSPORT,
     )
-    client = _clients.get(key)
+    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+    client = per_loop.get(key)
     if client is None:
         timeout = openai.Timeout(
             settings.AI_ASSISTANT_STREAM_IDLE_TIMEOUT_SECONDS,
             connect=settings.AI_ASSISTANT_CONNECT_TIMEOUT_SECONDS,
         )
+        http_client = None  # None: the SDK's own httpx client
+        if settings.AI_ASSISTANT_HTTP_TRANSPORT == "aiohttp":
+            http_client = openai.DefaultAioHttpClient(timeout=timeout)
         client = openai.AsyncOpenAI(
             base_url=settings.AI_ASSISTANT_API_URL,
             api_key=settings.AI_ASSISTANT_API_TOKEN,
             timeout=timeout,
             max_retries=0,  # a retried stream would duplicate text already on the wire
+            http_client=http_client,
         )
-        _clients[key] = client
+        per_loop[key] = client
     return client
 
 

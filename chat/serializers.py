@@ -238,3 +238,8 @@ class ChatFrameSerializer(serializers.Serializer):
     e = serializers.CharField(required=False, help_text="Error message.")
     w = serializers.CharField(required=False, help_text="Personal-data warning.")
     m = serializers.DictField(required=False, help_text="Metadata: uuids, tokens, finish reason.")
+
+
+class ToolExecuteInput(serializers.Serializer):
+    tool = serializers.CharField(max_length=100, help_text="Tool name.")
+    arguments = serializers.DictField(required=False, default=dict, help_text="Tool arguments.")

@@ -1,14 +1,17 @@
-"""POST /api/chat/stream/: validate, moderate and store the turn, then stream the answer."""
+"""POST /api/chat/stream/ (moderate and store the turn, stream the answer) and chat tools."""
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 from chat.gate import chat_feature_gate
-from chat.serializers import ChatFrameSerializer, ChatRequestInput
+from chat.serializers import ChatFrameSerializer, ChatRequestInput, ToolExecuteInput
 from chat.stream import run_signed_in_turn
 from chat.streaming import NDJSON, ndjson_response, registry, release_connection
+from chat.tools import tool_execute
 from chat.turn import turn_resolve, turn_start
 from config.rest import ApiView
 from moderation.service import scan
@@ -52,3 +55,23 @@ class ChatStreamView(ApiView):
         return ndjson_response(
             lambda emit, signals: run_signed_in_turn(started, verdict, None, emit, signals)
         )
+
+
+class ToolExecuteView(ApiView):
+    gates = (chat_feature_gate,)
+    extra_error_statuses = (422,)
+
+    @extend_schema(
+        request=ToolExecuteInput,
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The tool's result.")},
+        summary="Run a chat tool",
+    )
+    def post(self, request):
+        data = ToolExecuteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = tool_execute(
+            user=request.user,
+            name=data.validated_data["tool"],
+            arguments=data.validated_data["arguments"],
+        )
+        return Response(result)

@@ -67,6 +67,10 @@ class StreamRegistry:
         self.tasks: set[asyncio.Task] = set()
         self.shutting_down: asyncio.Event | None = None
 
+    def reset(self) -> None:
+        """A new server (event loop) starts: forget the previous one's shutdown signal."""
+        self.shutting_down = None
+
     def check_capacity(self) -> None:
         if len(self.tasks) >= settings.AI_ASSISTANT_MAX_STREAMS:
             raise StreamCapacity()

@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from chat import views
-from chat.stream_view import ChatStreamView
+from chat.stream_view import ChatStreamView, ToolExecuteView
 
 router = SimpleRouter(trailing_slash=True)
 router.register("chat-sessions", views.ChatSessionViewSet, basename="chat-session")
@@ -13,5 +13,6 @@ router.register("chat-messages", views.MessageViewSet, basename="chat-message")
 
 urlpatterns = [
     path("chat/stream/", ChatStreamView.as_view(), name="chat-stream"),
+    path("chat-tools/execute/", ToolExecuteView.as_view(), name="chat-tools-execute"),
     *router.urls,
 ]

@@ -25,6 +25,7 @@ async def application(scope, receive, send):
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            registry.reset()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await registry.shutdown(settings.AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS)

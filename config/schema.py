@@ -20,6 +20,7 @@ ERROR_TEXT = {
     "403": "Not allowed for this caller, or the assistant is off for the caller's role.",
     "404": "Not found, or not visible to the caller.",
     "409": "The assistant is not configured, or a quota is exhausted.",
+    "422": "The request was understood but refused (e.g. moderation blocked it).",
     "424": "The assistant is disabled.",
     "429": "Too many requests; see Retry-After.",
     "503": "The server is at capacity; see Retry-After.",

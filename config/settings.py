@@ -191,6 +191,12 @@ AI_ASSISTANT_STREAM_IDLE_TIMEOUT_SECONDS = _env(
     60.0,
     "Seconds without a new token, mid-answer, before the turn ends with a timeout.",
 )
+AI_ASSISTANT_HTTP_TRANSPORT = _env(
+    "AI_ASSISTANT_HTTP_TRANSPORT",
+    "str",
+    "httpx",
+    "HTTP transport of the LLM client: httpx, or aiohttp (needs the openai[aiohttp] extra).",
+)
 AI_ASSISTANT_CONTINUE_ON_DISCONNECT = _env(
     "AI_ASSISTANT_CONTINUE_ON_DISCONNECT",
     "bool",
@@ -228,6 +234,8 @@ AI_ASSISTANT_INJECTION_ALLOWLIST = _env(
     "Comma-separated phrases that bypass the prompt-injection rules.",
 )
 
+if AI_ASSISTANT_HTTP_TRANSPORT not in ("httpx", "aiohttp"):
+    raise ValueError("AI_ASSISTANT_HTTP_TRANSPORT must be httpx or aiohttp")
 AI_ASSISTANT_ROLES = ("disabled", "staff", "staff_and_support", "all", "anonymous")
 if AI_ASSISTANT_ENABLED_ROLES not in AI_ASSISTANT_ROLES:
     raise ValueError(f"AI_ASSISTANT_ENABLED_ROLES must be one of {', '.join(AI_ASSISTANT_ROLES)}")

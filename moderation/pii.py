@@ -311,13 +311,22 @@ def redact(text: str, findings: list[Finding]) -> str:
 
 def _with_copies(text: str, findings: list[Finding]) -> list[Finding]:
     """Add every other occurrence of a detected value: a copy of the number away from its
-    keyword ("SSN ..." then the same digits again) is the same secret."""
-    extra = []
+    keyword ("SSN ..." then the same digits again) is the same secret.
+
+    Each distinct value is searched once, so a value found N times costs N, not N squared.
+    """
+    first: dict[str, Finding] = {}
+    spans: set[tuple[int, int]] = set()
     for f in findings:
+        spans.add((f.start, f.end))
         value = text[f.start : f.end]
-        at = text.find(value) if value else -1
+        if value:
+            first.setdefault(value, f)
+    extra = []
+    for value, f in first.items():
+        at = text.find(value)
         while at != -1:
-            if at != f.start:
+            if (at, at + len(value)) not in spans:
                 extra.append(Finding(f.kind, f.category, at, at + len(value), f.confidence,
                                      f.action, f.masked, f.display_name))  # fmt: skip
             at = text.find(value, at + 1)

@@ -8,13 +8,19 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+_RANKS: dict[type, dict] = {}
+
 
 class _Ordered(enum.Enum):
     """An enum whose members compare by declaration order, so `max()` picks the worst."""
 
     @property
     def rank(self) -> int:
-        return list(type(self)).index(self)
+        # Declaration order; looked up in a per-class table, since sorting calls this a lot.
+        table = _RANKS.get(type(self))
+        if table is None:
+            table = _RANKS[type(self)] = {member: i for i, member in enumerate(type(self))}
+        return table[self]
 
     def __lt__(self, other: object) -> bool:
         if type(other) is not type(self):

@@ -217,3 +217,43 @@ def test_cancel_sent_to_another_server_process_stops_the_stream(
     reader.join(30)
     assert reader.final["finish_reason"] == "cancelled"
     assert reader.ended_at - sent_at < 5
+
+
+def test_shutdown_stores_a_running_answer_as_interrupted(transactional_db, user, slow_llm):
+    from config.asgi import application
+    from tests.upstream import serve_asgi
+
+    thread = thread_for(user)
+    with serve_asgi(application) as port:
+        reader = Reader(
+            f"http://127.0.0.1:{port}", user, input="long", thread_uuid=str(thread.uuid)
+        )
+        reader.close_after_first = True
+        reader.start()
+        reader.join(20)
+    # The server has stopped: its shutdown gave the answer 1 s, then stored it as interrupted.
+    answer = Message.objects.get(thread=thread, role="assistant")
+    assert answer.finish_reason == "interrupted"
+    assert 0 < len(answer.text.split()) < 400
+
+
+@pytest.mark.postgres_only
+def test_a_stream_waiting_for_tokens_holds_no_database_connection(chat_server, user, slow_llm):
+    from django.db import connections
+
+    def in_use():
+        stats = connections["default"].pool.get_stats()
+        return stats["pool_size"] - stats["pool_available"]
+
+    before = in_use()
+    thread = thread_for(user)
+    reader = Reader(chat_server, user, input="long please", thread_uuid=str(thread.uuid))
+    reader.start()
+    assert reader.first_text.wait(20)
+    samples = []
+    for _ in range(20):  # a cancel check may borrow a connection for a moment, never keep it
+        samples.append(in_use())
+        time.sleep(0.05)
+    assert min(samples) <= before, samples
+    reader.join(30)
+    assert reader.final["finish_reason"] == "stop"
