@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -193,3 +194,95 @@ def blocks_to_text(blocks: list) -> str:
 def markdown_blocks(text: str) -> list[dict]:
     """A user message as stored: one complete markdown block."""
     return [{"id": "blk_0", "key": BlockKey.MARKDOWN.value, "status": "complete", "content": text}]
+
+
+def _epoch() -> dt.datetime:
+    """Start of a counter that has never counted: older than any current period."""
+    return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+class TokenQuota(models.Model):
+    """Per-user token limits and usage, in UTC calendar periods.
+
+    A limit of null means the system default, -1 unlimited. Usage includes reservations of
+    turns still running; `*_start` is the start of the period the usage belongs to (a counter
+    whose start is older than the current period counts as zero).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_quota"
+    )
+    daily_limit = models.BigIntegerField(null=True, blank=True)
+    weekly_limit = models.BigIntegerField(null=True, blank=True)
+    monthly_limit = models.BigIntegerField(null=True, blank=True)
+    daily_usage = models.BigIntegerField(default=0)
+    weekly_usage = models.BigIntegerField(default=0)
+    monthly_usage = models.BigIntegerField(default=0)
+    daily_start = models.DateTimeField(default=_epoch)
+    weekly_start = models.DateTimeField(default=_epoch)
+    monthly_start = models.DateTimeField(default=_epoch)
+    minute_requests = models.IntegerField(default=0)
+    minute_start = models.DateTimeField(default=_epoch)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(daily_limit__gte=-1) | Q(daily_limit__isnull=True),
+                name="token_quota_daily_limit_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_limit__gte=-1) | Q(weekly_limit__isnull=True),
+                name="token_quota_weekly_limit_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_limit__gte=-1) | Q(monthly_limit__isnull=True),
+                name="token_quota_monthly_limit_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Token quota of {self.user_id}"
+
+
+class GlobalBudget(models.Model):
+    """The site-wide singleton shared by signed-in and anonymous traffic (pk is always 1)."""
+
+    daily_token_usage = models.BigIntegerField(default=0)
+    daily_start = models.DateTimeField(default=_epoch)
+    daily_requests = models.BigIntegerField(default=0)
+    daily_requests_start = models.DateTimeField(default=_epoch)
+    minute_requests = models.IntegerField(default=0)
+    minute_start = models.DateTimeField(default=_epoch)
+    anonymous_minute_requests = models.IntegerField(default=0)
+    anonymous_minute_start = models.DateTimeField(default=_epoch)
+    modified = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return "Global assistant budget"
+
+
+class SystemPrompt(models.Model):
+    """Staff-managed custom instructions; at most one is active (a database constraint)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=150)
+    description = models.CharField(max_length=4096, blank=True, default="")
+    custom_instructions = models.TextField(blank=True, default="")
+    is_active = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("is_active",),
+                condition=Q(is_active=True),
+                name="system_prompt_single_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

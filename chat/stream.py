@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from chat import cancel, llm, prompts, turn
+from chat import budget, cancel, llm, prompts, turn
 from chat.engine import Emit, Generation, Outcome, Signals, generate
 from chat.streaming import db
 from moderation.types import Action, Verdict
@@ -16,8 +16,12 @@ from moderation.types import Action, Verdict
 logger = logging.getLogger(__name__)
 
 
-def build_generation(started: turn.StartedTurn, verdict: Verdict, custom: str | None) -> Generation:
+REJECTION_MAX_TOKENS = 200
+
+
+def build_generation(started: turn.StartedTurn, verdict: Verdict) -> Generation:
     """The LLM request for this turn, or the canned rejection when there is nothing to ask."""
+    granted = started.grant.max_tokens
     if verdict.action is Action.BLOCK:
         if not started.history:
             return Generation(canned=prompts.CANNED_REJECTION)
@@ -27,16 +31,16 @@ def build_generation(started: turn.StartedTurn, verdict: Verdict, custom: str | 
             *started.history,
             withheld,
         ]
-        return Generation(messages=messages, max_tokens=200)
+        return Generation(messages=messages, max_tokens=min(granted, REJECTION_MAX_TOKENS))
     messages = [
-        {"role": "system", "content": prompts.system_prompt(custom)},
+        {"role": "system", "content": prompts.system_prompt(started.custom_instructions)},
         *started.history,
         {"role": "user", "content": started.llm_text},
     ]
-    return Generation(messages=messages)
+    return Generation(messages=messages, max_tokens=granted)
 
 
-async def _title(started: turn.StartedTurn) -> str | None:
+async def _title(started: turn.StartedTurn, spent: list[int]) -> str | None:
     try:
         raw, usage = await llm.complete_once(
             prompts.title_messages(started.llm_text),
@@ -45,6 +49,7 @@ async def _title(started: turn.StartedTurn) -> str | None:
     except Exception as exc:  # a title is a nicety; the answer must not suffer
         logger.warning("Title generation failed: %s", type(exc).__name__)
         return None
+    spent.append(usage.input_tokens + usage.output_tokens)
     title = prompts.clean_title(raw)
     await db(
         turn.thread_set_title,
@@ -57,14 +62,32 @@ async def _title(started: turn.StartedTurn) -> str | None:
 
 
 async def run_signed_in_turn(
-    started: turn.StartedTurn, verdict: Verdict, custom: str | None, emit: Emit, signals: Signals
-) -> Outcome:
+    started: turn.StartedTurn, verdict: Verdict, emit: Emit, signals: Signals
+) -> None:
+    """Stream the turn; whatever happens, the reservation is settled with what was spent."""
+    spent: list[int] = []
+    title_task = asyncio.create_task(_title(started, spent)) if started.is_new_thread else None
+    try:
+        await _run(started, verdict, emit, signals, title_task, spent)
+    finally:
+        if title_task is not None and not title_task.done():
+            title_task.cancel()
+        await db(budget.settle, started.grant, sum(spent))
+
+
+async def _run(
+    started: turn.StartedTurn,
+    verdict: Verdict,
+    emit: Emit,
+    signals: Signals,
+    title_task: asyncio.Task | None,
+    spent: list[int],
+) -> None:
     thread = started.thread
     emit({"m": {"thread_uuid": str(thread.uuid)}})
     if verdict.user_message and verdict.action in (Action.WARN, Action.REDACT, Action.BLOCK):
         emit({"w": verdict.user_message})
-    title_task = asyncio.create_task(_title(started)) if started.is_new_thread else None
-    generation = build_generation(started, verdict, custom)
+    generation = build_generation(started, verdict)
     generation.wake = cancel.hub.register(str(thread.uuid))
     generation.poll_seconds = cancel.poll_interval()
 
@@ -78,6 +101,7 @@ async def run_signed_in_turn(
         outcome = await generate(generation, emit, signals)
     finally:
         cancel.hub.unregister(str(thread.uuid), generation.wake)
+    spent.append(outcome.usage.input_tokens + outcome.usage.output_tokens)
     await db(
         turn.turn_finish,
         turn=started,
@@ -87,7 +111,6 @@ async def run_signed_in_turn(
         finish_reason=outcome.finish_reason,
     )
     await _send_final(started, outcome, title_task, emit)
-    return outcome
 
 
 async def _send_final(

@@ -26,7 +26,7 @@ class NDJSONRenderer(JSONRenderer):
 class ChatStreamView(ApiView):
     gates = (chat_feature_gate,)
     renderer_classes = [JSONRenderer, NDJSONRenderer]
-    extra_error_statuses = (404, 503)
+    extra_error_statuses = (404, 429, 503)
 
     @extend_schema(
         request=ChatRequestInput,
@@ -53,7 +53,7 @@ class ChatStreamView(ApiView):
         started = turn_start(plan=plan, verdict=verdict)
         release_connection()
         return ndjson_response(
-            lambda emit, signals: run_signed_in_turn(started, verdict, None, emit, signals)
+            lambda emit, signals: run_signed_in_turn(started, verdict, emit, signals)
         )
 
 

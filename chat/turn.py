@@ -19,9 +19,18 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
-from chat import cancel
+from chat import budget, cancel, llm, prompts
+from chat.engine import estimate_tokens
 from chat.frames import blocks_to_llm_text
-from chat.models import ChatSession, Message, Role, Severity, Thread, markdown_blocks
+from chat.models import (
+    ChatSession,
+    Message,
+    Role,
+    Severity,
+    SystemPrompt,
+    Thread,
+    markdown_blocks,
+)
 from chat.selectors import message_active, thread_owned
 from chat.services import session_get_or_create, thread_flags_recompute
 from config.rest import DomainError
@@ -60,9 +69,11 @@ class StartedTurn:
     thread: Thread
     assistant: Message
     user_message: Message | None
+    grant: budget.Grant
     history: list[dict[str, Any]] = field(default_factory=list)
     is_new_thread: bool = False
     llm_text: str = ""  # the stored (possibly redacted) user text the LLM receives
+    custom_instructions: str | None = None
 
 
 def _last_active_user(thread: Thread) -> Message | None:
@@ -172,12 +183,67 @@ def _positions(plan: TurnPlan, thread: Thread) -> tuple[int, int]:
     return last + 1, last + 2
 
 
-def turn_start(*, plan: TurnPlan, verdict: Verdict) -> StartedTurn:
-    """Store the user message and reserve the answer, in one transaction under the thread lock.
+def active_custom_instructions() -> str | None:
+    prompt = SystemPrompt.objects.filter(is_active=True).only("custom_instructions").first()
+    return prompt.custom_instructions if prompt and prompt.custom_instructions.strip() else None
 
-    The stored user text is the verdict's redacted text, and it is what the LLM receives.
-    Starting a turn supersedes any turn still generating on the thread.
+
+def worst_case(
+    *, text: str, history: list[dict[str, Any]], system: str, new_thread: bool
+) -> dict[str, int]:
+    """The admission estimate of a turn: prompt and input, the answer, and the title call."""
+    spoken = system + text + "".join(str(m["content"]) for m in history)
+    title = 0
+    if new_thread:
+        title_prompt = "".join(m["content"] for m in prompts.title_messages(text))
+        title = estimate_tokens(title_prompt) + settings.AI_ASSISTANT_TITLE_MAX_TOKENS
+    return {
+        "input_tokens": estimate_tokens(spoken),
+        "max_tokens": llm.completion_options()["max_tokens"],
+        "extra_tokens": title,
+    }
+
+
+def turn_admit(
+    *, user: User, text: str, history: list[dict[str, Any]], custom: str | None, new_thread: bool
+) -> budget.Grant:
+    """Reserve the turn's worst case on the user's quota and the site budget (or refuse)."""
+    estimate = worst_case(
+        text=text, history=history, system=prompts.system_prompt(custom), new_thread=new_thread
+    )
+    return budget.admit(rows=[budget.user_row(user), budget.site_row(anonymous=False)], **estimate)
+
+
+def turn_start(*, plan: TurnPlan, verdict: Verdict) -> StartedTurn:
+    """Admit the turn, then store the user message and reserve the answer.
+
+    Admission is its own short transaction, so the site-wide counter row is locked only for
+    a few statements; if storing then fails, the reservation is released. A refused admission
+    (CapacityError) stores nothing. The stored user text is the verdict's redacted text, and it
+    is what the LLM receives. Starting a turn supersedes any turn still generating on the thread.
     """
+    llm_text = plan.regenerated.text if plan.regenerated is not None else verdict.redacted_text
+    custom = active_custom_instructions()
+    estimate_history = []
+    if plan.thread is not None:
+        estimate_history = history_before(plan.thread, _positions(plan, plan.thread)[0])
+    grant = turn_admit(
+        user=plan.user,
+        text=llm_text,
+        history=estimate_history,
+        custom=custom,
+        new_thread=plan.is_new_thread,
+    )
+    try:
+        return _store_turn(plan, verdict, grant, llm_text, custom)
+    except BaseException:
+        budget.settle(grant, 0)
+        raise
+
+
+def _store_turn(
+    plan: TurnPlan, verdict: Verdict, grant: budget.Grant, llm_text: str, custom: str | None
+) -> StartedTurn:
     with transaction.atomic():
         thread = plan.thread or _new_thread(plan.user)
         thread = Thread.objects.select_for_update().get(pk=thread.pk)
@@ -210,14 +276,15 @@ def turn_start(*, plan: TurnPlan, verdict: Verdict) -> StartedTurn:
         thread_flags_recompute(thread=thread)
         cancel.publish(str(thread.uuid))
         _audit_detections(plan.user, thread, verdict)
-    llm_text = user_message.text if user_message is not None else verdict.redacted_text
     return StartedTurn(
         thread=thread,
         assistant=assistant,
         user_message=None if plan.regenerated is not None else user_message,
+        grant=grant,
         history=history,
         is_new_thread=plan.is_new_thread,
         llm_text=llm_text,
+        custom_instructions=custom,
     )
 
 

@@ -3,13 +3,17 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from chat import views
+from chat import admin_views, views
 from chat.stream_view import ChatStreamView, ToolExecuteView
 
 router = SimpleRouter(trailing_slash=True)
 router.register("chat-sessions", views.ChatSessionViewSet, basename="chat-session")
 router.register("chat-threads", views.ThreadViewSet, basename="chat-thread")
 router.register("chat-messages", views.MessageViewSet, basename="chat-message")
+router.register("chat-quota", admin_views.ChatQuotaViewSet, basename="chat-quota")
+router.register(
+    "chat-system-prompts", admin_views.SystemPromptViewSet, basename="chat-system-prompt"
+)
 
 urlpatterns = [
     path("chat/stream/", ChatStreamView.as_view(), name="chat-stream"),

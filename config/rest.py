@@ -6,6 +6,7 @@ Switched on in settings.REST_FRAMEWORK; no endpoint builds these headers or erro
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -14,7 +15,7 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import models
+from django.db import InterfaceError, OperationalError, models
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, permissions, serializers, status, viewsets
@@ -23,6 +24,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -64,8 +67,21 @@ class Forbidden(DomainError):
     default_code = "permission_denied"
 
 
+class DatabaseUnavailable(DomainError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "database_unavailable"
+    default_detail = "The service is temporarily unavailable. Please retry shortly."
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler plus domain headers and extra keys; Django's 404/403 in DRF's shape."""
+    """DRF's handler plus domain headers and extra keys; Django's 404/403 in DRF's shape.
+
+    A database that cannot be reached (or a pool with no free connection) is a 503 with
+    Retry-After, not a 500: the request can simply be sent again.
+    """
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("Database unavailable: %s", type(exc).__name__)
+        exc = DatabaseUnavailable(headers={"Retry-After": "5"})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

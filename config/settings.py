@@ -56,7 +56,9 @@ def _env(name: str, kind: str, default: Any, doc: str, *, secret: bool = False) 
     return raw
 
 
-def parse_database_url(url: str, *, pool_max_size: int) -> dict[str, Any]:
+def parse_database_url(
+    url: str, *, pool_max_size: int, pool_timeout: float = 30.0
+) -> dict[str, Any]:
     """Turn postgres://, postgresql://, sqlite:///relative or sqlite:////absolute into DATABASES."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
@@ -78,7 +80,7 @@ def parse_database_url(url: str, *, pool_max_size: int) -> dict[str, Any]:
     if parts.scheme in {"postgres", "postgresql"}:
         options: dict[str, Any] = dict(parse_qsl(parts.query))
         if pool_max_size > 0:
-            options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": 10}
+            options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": pool_timeout}
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")) or "postgres",
@@ -114,6 +116,12 @@ DB_POOL_MAX_SIZE = _env(
     10,
     "Connections per process in the PostgreSQL pool; 0 disables pooling.",
 )
+DB_POOL_TIMEOUT_SECONDS = _env(
+    "DB_POOL_TIMEOUT_SECONDS",
+    "float",
+    30.0,
+    "Seconds a request waits for a pooled connection before it is answered 503.",
+)
 DATABASE_URL = _env(
     "DATABASE_URL",
     "url",
@@ -121,7 +129,11 @@ DATABASE_URL = _env(
     "Database: postgres://user:pass@host:5432/name, sqlite:///relative or sqlite:////absolute.",
     secret=True,
 )
-DATABASES = {"default": parse_database_url(DATABASE_URL, pool_max_size=DB_POOL_MAX_SIZE)}
+DATABASES = {
+    "default": parse_database_url(
+        DATABASE_URL, pool_max_size=DB_POOL_MAX_SIZE, pool_timeout=DB_POOL_TIMEOUT_SECONDS
+    )
+}
 LOG_LEVEL = _env("LOG_LEVEL", "str", "INFO", "Root log level (DEBUG, INFO, WARNING, ERROR).")
 
 # --- AI assistant -------------------------------------------------------------------------
@@ -236,6 +248,52 @@ AI_ASSISTANT_INJECTION_ALLOWLIST = _env(
 
 if AI_ASSISTANT_HTTP_TRANSPORT not in ("httpx", "aiohttp"):
     raise ValueError("AI_ASSISTANT_HTTP_TRANSPORT must be httpx or aiohttp")
+AI_ASSISTANT_TOKEN_LIMIT_DAILY = _env(
+    "AI_ASSISTANT_TOKEN_LIMIT_DAILY",
+    "int",
+    -1,
+    "Default daily tokens per user and per anonymous visitor (UTC day); -1 unlimited.",
+)
+AI_ASSISTANT_TOKEN_LIMIT_WEEKLY = _env(
+    "AI_ASSISTANT_TOKEN_LIMIT_WEEKLY",
+    "int",
+    -1,
+    "Default weekly tokens (weeks start Monday, UTC); -1 unlimited.",
+)
+AI_ASSISTANT_TOKEN_LIMIT_MONTHLY = _env(
+    "AI_ASSISTANT_TOKEN_LIMIT_MONTHLY",
+    "int",
+    -1,
+    "Default monthly tokens (calendar month, UTC); -1 unlimited.",
+)
+AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET = _env(
+    "AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET",
+    "int",
+    5_000_000,
+    "Site-wide tokens per UTC day, signed-in and anonymous together; <=0 unlimited.",
+)
+AI_ASSISTANT_GLOBAL_REQUESTS_PER_MINUTE = _env(
+    "AI_ASSISTANT_GLOBAL_REQUESTS_PER_MINUTE",
+    "int",
+    60,
+    "Site-wide admitted turns per minute; <=0 off.",
+)
+AI_ASSISTANT_ANONYMOUS_REQUESTS_PER_MINUTE = _env(
+    "AI_ASSISTANT_ANONYMOUS_REQUESTS_PER_MINUTE",
+    "int",
+    30,
+    "Admitted anonymous turns per minute (inside the site-wide cap); <=0 off.",
+)
+AI_ASSISTANT_USER_REQUESTS_PER_MINUTE = _env(
+    "AI_ASSISTANT_USER_REQUESTS_PER_MINUTE",
+    "int",
+    0,
+    "Admitted turns per minute per signed-in user; <=0 off.",
+)
+for _name in ("DAILY", "WEEKLY", "MONTHLY"):
+    if globals()[f"AI_ASSISTANT_TOKEN_LIMIT_{_name}"] < -1:
+        raise ValueError(f"AI_ASSISTANT_TOKEN_LIMIT_{_name} must be -1 (unlimited) or more")
+
 AI_ASSISTANT_ROLES = ("disabled", "staff", "staff_and_support", "all", "anonymous")
 if AI_ASSISTANT_ENABLED_ROLES not in AI_ASSISTANT_ROLES:
     raise ValueError(f"AI_ASSISTANT_ENABLED_ROLES must be one of {', '.join(AI_ASSISTANT_ROLES)}")

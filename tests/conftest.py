@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from chat.devllm import DevLLMConfig
 from tests.factories import UserFactory
-from tests.upstream import run_devllm, serve_asgi
+from tests.upstream import run_devllm, serve_asgi, server_process
 
 
 def pytest_collection_modifyitems(config, items):
@@ -49,6 +49,10 @@ def _llm_configured(settings):
     settings.AI_ASSISTANT_API_TOKEN = "test-token"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS = 1.0
+    # Caps are off unless a test switches one on (suites send many turns a minute).
+    settings.AI_ASSISTANT_GLOBAL_REQUESTS_PER_MINUTE = 0
+    settings.AI_ASSISTANT_ANONYMOUS_REQUESTS_PER_MINUTE = 0
+    settings.AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET = 0
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +79,13 @@ def chat_server(transactional_db, llm):
 
     with serve_asgi(application) as port:
         yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def second_server(chat_server, settings):
+    """A second uvicorn process of the project sharing the database (and the settings)."""
+    with server_process(settings) as base:
+        yield base
 
 
 @pytest.fixture

@@ -62,3 +62,74 @@ def run_devllm(config: DevLLMConfig | None = None) -> Iterator[RunningLLM]:
     app = DevLLM(config)
     with serve_asgi(app) as port:
         yield RunningLLM(app, port)
+
+
+def settings_env(settings) -> dict[str, str]:
+    """The current Django settings as environment variables, for a server subprocess."""
+    import json
+
+    from django.db import connection
+
+    from config.settings import ENV_SETTINGS
+
+    env: dict[str, str] = {}
+    for name in ENV_SETTINGS:
+        if not name.startswith(("AI_ASSISTANT_", "ANONYMOUS_CHAT_")):
+            continue
+        value = getattr(settings, name)
+        if isinstance(value, bool):
+            env[name] = "true" if value else "false"
+        elif isinstance(value, list):
+            env[name] = ",".join(value)
+        elif isinstance(value, dict):
+            env[name] = json.dumps(value)
+        else:
+            env[name] = str(value)
+    db = settings.DATABASES["default"]
+    if connection.vendor == "postgresql":
+        host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    return env
+
+
+@contextlib.contextmanager
+def server_process(settings) -> Iterator[str]:
+    """Another uvicorn process of the project, on the same test database and settings."""
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+
+    from config.settings import BASE_DIR
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            *("-m", "uvicorn", "config.asgi:application", "--port", str(port)),
+            *("--no-access-log", "--log-level", "warning"),
+        ],
+        cwd=BASE_DIR,
+        env={**os.environ, **settings_env(settings)},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("server process exited")
+            try:
+                if httpx.get(f"{base}/api/health/").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server process did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -4,21 +4,15 @@ client disconnects, each keeping what was generated."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 
 import httpx
 import pytest
-from django.db import connection
 
 from chat.models import Message
-from config.settings import BASE_DIR
 from tests.chat.helpers import thread_for
 from tests.chat.streamkit import auth, post_stream
-from tests.upstream import free_port
 
 pytestmark = [pytest.mark.timeout(180)]
 
@@ -157,49 +151,6 @@ def test_disconnect_interrupts_when_configured(chat_server, user, slow_llm, sett
     )
     assert answer.finish_reason == "interrupted"
     assert 0 < len(answer.text.split()) < 400
-
-
-@pytest.fixture
-def second_server(chat_server, settings):
-    """Another uvicorn process of the project on the same (test) database."""
-    db = settings.DATABASES["default"]
-    if connection.vendor == "postgresql":
-        url = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
-    else:
-        url = f"sqlite:///{db['NAME']}"
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "AI_ASSISTANT_API_URL": settings.AI_ASSISTANT_API_URL,
-        "AI_ASSISTANT_API_TOKEN": "test-token",
-        "AI_ASSISTANT_ENABLED_ROLES": "all",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            *("-m", "uvicorn", "config.asgi:application", "--port", str(port)),
-            *("--no-access-log", "--log-level", "warning"),
-        ],
-        cwd=BASE_DIR,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: _up(f"{base}/api/health/"), timeout=30)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _up(url):
-    try:
-        return httpx.get(url).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def test_cancel_sent_to_another_server_process_stops_the_stream(

@@ -1,0 +1,309 @@
+"""Admission: per-minute caps, token quotas and the site budget, reserved then settled.
+
+Each counter lives on a row (a user's quota, the site singleton, a visitor's budget) with the
+start of the period it counts. A turn is admitted by one conditional UPDATE per row that adds
+its worst-case tokens (and one request to minute counters) only where every cap still holds,
+so concurrent requests and several server processes can never overshoot. When the turn ends,
+the reservation is replaced by the real usage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from config.rest import DomainError
+
+
+class Period(enum.Enum):
+    MINUTE = "minute"
+    DAY = "daily"
+    WEEK = "weekly"
+    MONTH = "monthly"
+
+
+def period_start(period: Period, now: dt.datetime) -> dt.datetime:
+    now = now.astimezone(dt.UTC)
+    if period is Period.MINUTE:
+        return now.replace(second=0, microsecond=0)
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period is Period.DAY:
+        return day
+    if period is Period.WEEK:
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def next_reset(period: Period, now: dt.datetime) -> dt.datetime:
+    start = period_start(period, now)
+    if period is Period.MINUTE:
+        return start + dt.timedelta(minutes=1)
+    if period is Period.DAY:
+        return start + dt.timedelta(days=1)
+    if period is Period.WEEK:
+        return start + dt.timedelta(weeks=1)
+    if start.month == 12:
+        return start.replace(year=start.year + 1, month=1)
+    return start.replace(month=start.month + 1)
+
+
+class CapacityError(DomainError):
+    """A refused admission: 409 for quotas, 429 for site-wide caps; always with Retry-After."""
+
+    def __init__(self, cap: Cap, now: dt.datetime):
+        reset_at = next_reset(cap.period, now)
+        seconds = max(1, math.ceil((reset_at - now).total_seconds()))
+        super().__init__(
+            cap.detail,
+            code=cap.code,
+            headers={"Retry-After": str(seconds)},
+            extra={
+                "error": "rate_limited" if cap.status == 429 else "quota_exceeded",
+                "reset_at": reset_at.replace(microsecond=0).isoformat(),
+                "retry_after_seconds": seconds,
+            },
+        )
+        self.status_code = cap.status
+
+
+@dataclass(frozen=True)
+class Cap:
+    """One counter of a row: `usage` counted since `start`, at most `limit` (<0: no limit)."""
+
+    code: str
+    period: Period
+    usage: str
+    start: str
+    limit: int
+    status: int = 409
+    detail: str = ""
+    counts_requests: bool = False  # one per admission instead of tokens
+
+    def used(self, values: dict[str, Any], now: dt.datetime) -> int:
+        return values[self.usage] if values[self.start] >= period_start(self.period, now) else 0
+
+    def remaining(self, values: dict[str, Any], now: dt.datetime) -> float:
+        return math.inf if self.limit < 0 else self.limit - self.used(values, now)
+
+
+@dataclass(frozen=True)
+class Row:
+    model: type[models.Model]
+    pk: Any
+    caps: tuple[Cap, ...]
+
+
+@dataclass
+class Grant:
+    """What was reserved, to be settled when the turn ends."""
+
+    rows: list[Row]
+    tokens: int
+    max_tokens: int  # the completion's max_tokens after clamping to what remains
+    at: dt.datetime = field(default_factory=timezone.now)
+
+
+class _Lost(Exception):
+    """Another request took the room between our read and our update: read again."""
+
+
+def _reserve_row(row: Row, tokens: int, now: dt.datetime) -> bool:
+    condition = Q(pk=row.pk)
+    updates: dict[str, Any] = {}
+    for cap in row.caps:
+        amount = 1 if cap.counts_requests else tokens
+        bucket = period_start(cap.period, now)
+        stale = Q(**{f"{cap.start}__lt": bucket})
+        fresh = Q(**{f"{cap.start}__gte": bucket})
+        if cap.limit >= 0:
+            fits_fresh = fresh & Q(**{f"{cap.usage}__lte": cap.limit - amount})
+            condition &= (stale if amount <= cap.limit else Q(pk__in=[])) | fits_fresh
+        updates[cap.usage] = Case(When(stale, then=Value(amount)), default=F(cap.usage) + amount)
+        updates[cap.start] = Case(When(stale, then=Value(bucket)), default=F(cap.start))
+    return row.model.objects.filter(condition).update(**updates) == 1
+
+
+def _read(row: Row) -> dict[str, Any]:
+    fields = {name for cap in row.caps for name in (cap.usage, cap.start)}
+    return row.model.objects.filter(pk=row.pk).values(*fields).get()
+
+
+def admit(*, rows: list[Row], input_tokens: int, max_tokens: int, extra_tokens: int = 0) -> Grant:
+    """Reserve input + max_tokens + extra_tokens on every row, clamping max_tokens if needed.
+
+    Refuses (CapacityError) when a request cap is reached, or when what remains does not cover
+    the input and the extra with at least one completion token to spare.
+    """
+    for _ in range(5):
+        now = timezone.now()
+        values = {id(row): _read(row) for row in rows}
+        token_caps = [(c, values[id(r)]) for r in rows for c in r.caps if not c.counts_requests]
+        for row in rows:
+            for cap in row.caps:
+                if cap.counts_requests and cap.remaining(values[id(row)], now) < 1:
+                    raise CapacityError(cap, now)
+        worst = input_tokens + max_tokens + extra_tokens
+        tightest = min(token_caps, key=lambda cv: cv[0].remaining(cv[1], now), default=None)
+        room = tightest[0].remaining(tightest[1], now) if tightest else math.inf
+        if room >= worst:
+            tokens, granted = worst, max_tokens
+        elif room > input_tokens + extra_tokens:
+            tokens, granted = int(room), int(room) - input_tokens - extra_tokens
+        else:
+            raise CapacityError(tightest[0], now)
+        try:
+            with transaction.atomic():
+                for row in rows:
+                    if not _reserve_row(row, tokens, now):
+                        raise _Lost()
+        except _Lost:
+            continue
+        return Grant(rows=rows, tokens=tokens, max_tokens=granted, at=now)
+    raise CapacityError(tightest[0] if tightest else rows[0].caps[0], timezone.now())
+
+
+def settle(grant: Grant, actual_tokens: int) -> None:
+    """Replace the reservation with the real usage, in the period it was reserved in."""
+    now = timezone.now()
+    delta = actual_tokens - grant.tokens
+    for row in grant.rows:
+        updates: dict[str, Any] = {}
+        for cap in row.caps:
+            if cap.counts_requests:
+                continue
+            reserved_in = period_start(cap.period, grant.at)
+            current = period_start(cap.period, now)
+            same = Q(**{cap.start: reserved_in})
+            stale = Q(**{f"{cap.start}__lt": current}) & ~same
+            updates[cap.usage] = Case(
+                When(same, then=Greatest(F(cap.usage) + delta, Value(0))),
+                When(stale, then=Value(actual_tokens)),
+                default=F(cap.usage) + actual_tokens,
+            )
+            updates[cap.start] = Case(When(stale, then=Value(current)), default=F(cap.start))
+        if updates:
+            row.model.objects.filter(pk=row.pk).update(**updates)
+
+
+# --- the rows of a signed-in or anonymous turn ---------------------------------------------
+
+QUOTA_DETAIL = {
+    Period.DAY: "Daily token limit exceeded.",
+    Period.WEEK: "Weekly token limit exceeded.",
+    Period.MONTH: "Monthly token limit exceeded.",
+}
+
+
+def quota_defaults() -> dict[Period, int]:
+    return {
+        Period.DAY: settings.AI_ASSISTANT_TOKEN_LIMIT_DAILY,
+        Period.WEEK: settings.AI_ASSISTANT_TOKEN_LIMIT_WEEKLY,
+        Period.MONTH: settings.AI_ASSISTANT_TOKEN_LIMIT_MONTHLY,
+    }
+
+
+def token_caps(limits: dict[Period, int], *, code_prefix: str = "") -> list[Cap]:
+    return [
+        Cap(
+            code=f"{code_prefix}{period.value}_token",
+            period=period,
+            usage=f"{period.value}_usage" if not code_prefix else f"{period.value}_token_usage",
+            start=f"{period.value}_start",
+            limit=limit,
+            detail=QUOTA_DETAIL[period],
+        )
+        for period, limit in limits.items()
+    ]
+
+
+def site_row(*, anonymous: bool) -> Row:
+    from chat.models import GlobalBudget
+
+    GlobalBudget.objects.get_or_create(pk=1)
+    per_minute = settings.AI_ASSISTANT_GLOBAL_REQUESTS_PER_MINUTE
+    daily = settings.AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET
+    caps = [
+        Cap(
+            "global_daily_token",
+            Period.DAY,
+            "daily_token_usage",
+            "daily_start",
+            daily if daily > 0 else -1,
+            status=429,
+            detail="The assistant's daily capacity is used up. Please try again later.",
+        ),
+        Cap(
+            "daily_requests",
+            Period.DAY,
+            "daily_requests",
+            "daily_requests_start",
+            -1,
+            counts_requests=True,
+        ),
+        Cap(
+            "global_minute_burst",
+            Period.MINUTE,
+            "minute_requests",
+            "minute_start",
+            per_minute if per_minute > 0 else -1,
+            status=429,
+            detail="The assistant is busy right now. Please retry in a minute.",
+            counts_requests=True,
+        ),
+    ]
+    anonymous_minute = settings.AI_ASSISTANT_ANONYMOUS_REQUESTS_PER_MINUTE
+    if anonymous:
+        caps.append(
+            Cap(
+                "anonymous_minute_burst",
+                Period.MINUTE,
+                "anonymous_minute_requests",
+                "anonymous_minute_start",
+                anonymous_minute if anonymous_minute > 0 else -1,
+                status=429,
+                detail="The public assistant is busy right now. Please retry in a minute.",
+                counts_requests=True,
+            )
+        )
+    return Row(GlobalBudget, 1, tuple(caps))
+
+
+def quota_limits(quota: Any) -> dict[Period, int]:
+    defaults = quota_defaults()
+    own = {
+        Period.DAY: quota.daily_limit,
+        Period.WEEK: quota.weekly_limit,
+        Period.MONTH: quota.monthly_limit,
+    }
+    return {p: defaults[p] if own[p] is None else own[p] for p in Period if p is not Period.MINUTE}
+
+
+def user_row(user: Any) -> Row:
+    from chat.models import TokenQuota
+
+    quota, _ = TokenQuota.objects.get_or_create(user=user)
+    caps = token_caps(quota_limits(quota))
+    per_minute = settings.AI_ASSISTANT_USER_REQUESTS_PER_MINUTE
+    if per_minute > 0:
+        caps.append(
+            Cap(
+                "user_minute_burst",
+                Period.MINUTE,
+                "minute_requests",
+                "minute_start",
+                per_minute,
+                status=429,
+                detail="You are sending messages too fast. Please retry in a minute.",
+                counts_requests=True,
+            )
+        )
+    return Row(TokenQuota, quota.pk, tuple(caps))

@@ -1,0 +1,151 @@
+"""Admission arithmetic: periods, reservation with clamping, settlement, lazy resets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from chat import budget
+from chat.budget import CapacityError, Period, next_reset, period_start
+from chat.models import GlobalBudget, TokenQuota
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+
+
+@pytest.mark.parametrize(
+    ("now", "period", "start", "reset"),
+    [
+        ("2026-01-25T15:30:10", Period.DAY, "2026-01-25T00:00:00", "2026-01-26T00:00:00"),
+        ("2026-01-25T15:30:10", Period.WEEK, "2026-01-19T00:00:00", "2026-01-26T00:00:00"),
+        ("2026-01-26T00:00:00", Period.WEEK, "2026-01-26T00:00:00", "2026-02-02T00:00:00"),
+        ("2026-01-31T23:59:59", Period.MONTH, "2026-01-01T00:00:00", "2026-02-01T00:00:00"),
+        ("2026-12-31T23:59:59", Period.MONTH, "2026-12-01T00:00:00", "2027-01-01T00:00:00"),
+        ("2026-12-31T23:59:59", Period.DAY, "2026-12-31T00:00:00", "2027-01-01T00:00:00"),
+        ("2026-05-05T10:07:41", Period.MINUTE, "2026-05-05T10:07:00", "2026-05-05T10:08:00"),
+    ],
+)
+def test_period_boundaries(now, period, start, reset):
+    moment = dt.datetime.fromisoformat(now).replace(tzinfo=UTC)
+    assert period_start(period, moment) == dt.datetime.fromisoformat(start).replace(tzinfo=UTC)
+    assert next_reset(period, moment) == dt.datetime.fromisoformat(reset).replace(tzinfo=UTC)
+
+
+def quota_row(user, **limits):
+    TokenQuota.objects.update_or_create(user=user, defaults=limits)
+    return budget.user_row(user)
+
+
+def test_reservation_is_the_worst_case_and_settles_to_real_usage(user):
+    row = quota_row(user, daily_limit=1000)
+    grant = budget.admit(rows=[row], input_tokens=100, max_tokens=200, extra_tokens=30)
+    assert (grant.tokens, grant.max_tokens) == (330, 200)
+    assert TokenQuota.objects.get(user=user).daily_usage == 330
+    budget.settle(grant, 120)
+    quota = TokenQuota.objects.get(user=user)
+    assert (quota.daily_usage, quota.weekly_usage, quota.monthly_usage) == (120, 120, 120)
+
+
+def test_completion_is_clamped_to_what_remains(user):
+    row = quota_row(user, daily_limit=250)
+    grant = budget.admit(rows=[row], input_tokens=100, max_tokens=200)
+    assert (grant.tokens, grant.max_tokens) == (250, 150)
+
+
+def test_refused_when_the_input_alone_does_not_fit_and_nothing_is_reserved(user):
+    row = quota_row(user, daily_limit=100)
+    with pytest.raises(CapacityError) as refused:
+        budget.admit(rows=[row], input_tokens=100, max_tokens=200)
+    assert refused.value.status_code == 409
+    assert refused.value.code == "daily_token"
+    assert refused.value.detail == "Daily token limit exceeded."
+    assert int(refused.value.headers["Retry-After"]) >= 1
+    assert TokenQuota.objects.get(user=user).daily_usage == 0
+
+
+def test_the_tightest_period_names_the_refusal(user):
+    row = quota_row(user, daily_limit=-1, weekly_limit=5000, monthly_limit=10)
+    with pytest.raises(CapacityError) as refused:
+        budget.admit(rows=[row], input_tokens=50, max_tokens=10)
+    assert refused.value.code == "monthly_token"
+
+
+def test_minus_one_is_unlimited_and_null_uses_the_system_default(user, settings):
+    settings.AI_ASSISTANT_TOKEN_LIMIT_DAILY = 50
+    row = quota_row(user, weekly_limit=-1)
+    with pytest.raises(CapacityError):
+        budget.admit(rows=[row], input_tokens=60, max_tokens=10)
+    row = quota_row(user, daily_limit=-1)
+    assert budget.admit(rows=[row], input_tokens=10_000, max_tokens=10).tokens == 10_010
+
+
+def test_a_counter_of_an_older_period_counts_as_zero(user):
+    old = dt.datetime(2020, 1, 1, tzinfo=UTC)
+    TokenQuota.objects.create(user=user, daily_limit=100, daily_usage=100, daily_start=old)
+    grant = budget.admit(rows=[budget.user_row(user)], input_tokens=10, max_tokens=10)
+    quota = TokenQuota.objects.get(user=user)
+    assert quota.daily_usage == 20
+    assert quota.daily_start == period_start(Period.DAY, grant.at)
+
+
+def test_settlement_in_a_later_period_charges_the_new_period(user):
+    row = quota_row(user, daily_limit=1000)
+    grant = budget.admit(rows=[row], input_tokens=10, max_tokens=10)
+    grant.at -= dt.timedelta(days=1)  # as if reserved yesterday
+    TokenQuota.objects.filter(user=user).update(daily_start=grant.at)
+    budget.settle(grant, 7)
+    quota = TokenQuota.objects.get(user=user)
+    assert quota.daily_usage == 7
+    assert quota.daily_start == period_start(Period.DAY, dt.datetime.now(UTC))
+
+
+def test_site_minute_cap_counts_admissions_and_refuses_at_the_cap(settings):
+    settings.AI_ASSISTANT_GLOBAL_REQUESTS_PER_MINUTE = 2
+    for _ in range(2):
+        budget.admit(rows=[budget.site_row(anonymous=False)], input_tokens=1, max_tokens=1)
+    with pytest.raises(CapacityError) as refused:
+        budget.admit(rows=[budget.site_row(anonymous=False)], input_tokens=1, max_tokens=1)
+    assert (refused.value.status_code, refused.value.code) == (429, "global_minute_burst")
+    site = GlobalBudget.objects.get(pk=1)
+    assert site.minute_requests == 2
+    assert site.minute_start == period_start(Period.MINUTE, site.minute_start)
+    assert site.daily_requests == 2
+
+
+def test_anonymous_minute_cap_does_not_limit_signed_in_users(settings, user):
+    settings.AI_ASSISTANT_ANONYMOUS_REQUESTS_PER_MINUTE = 1
+    budget.admit(rows=[budget.site_row(anonymous=True)], input_tokens=1, max_tokens=1)
+    with pytest.raises(CapacityError) as refused:
+        budget.admit(rows=[budget.site_row(anonymous=True)], input_tokens=1, max_tokens=1)
+    assert refused.value.code == "anonymous_minute_burst"
+    budget.admit(rows=[budget.site_row(anonymous=False)], input_tokens=1, max_tokens=1)
+
+
+def test_site_daily_budget_refuses_with_429_and_reset_time(settings):
+    settings.AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET = 30
+    budget.admit(rows=[budget.site_row(anonymous=False)], input_tokens=10, max_tokens=10)
+    with pytest.raises(CapacityError) as refused:
+        budget.admit(rows=[budget.site_row(anonymous=False)], input_tokens=10, max_tokens=10)
+    error = refused.value
+    assert (error.status_code, error.code) == (429, "global_daily_token")
+    assert error.extra["error"] == "rate_limited"
+    assert error.extra["reset_at"].endswith("T00:00:00+00:00")
+    assert error.extra["retry_after_seconds"] == int(error.headers["Retry-After"])
+
+
+def test_per_user_minute_cap(settings, user):
+    settings.AI_ASSISTANT_USER_REQUESTS_PER_MINUTE = 1
+    budget.admit(rows=[budget.user_row(user)], input_tokens=1, max_tokens=1)
+    with pytest.raises(CapacityError) as refused:
+        budget.admit(rows=[budget.user_row(user)], input_tokens=1, max_tokens=1)
+    assert refused.value.code == "user_minute_burst"
+
+
+def test_a_refusal_on_one_row_reserves_nothing_on_the_others(settings, user):
+    settings.AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET = 5
+    rows = [quota_row(user, daily_limit=1000), budget.site_row(anonymous=False)]
+    with pytest.raises(CapacityError):
+        budget.admit(rows=rows, input_tokens=10, max_tokens=10)
+    assert TokenQuota.objects.get(user=user).daily_usage == 0
