@@ -294,6 +294,73 @@ for _name in ("DAILY", "WEEKLY", "MONTHLY"):
     if globals()[f"AI_ASSISTANT_TOKEN_LIMIT_{_name}"] < -1:
         raise ValueError(f"AI_ASSISTANT_TOKEN_LIMIT_{_name} must be -1 (unlimited) or more")
 
+# --- anonymous (public) chat ---------------------------------------------------------------
+ANONYMOUS_CHAT_ENABLED = _env(
+    "ANONYMOUS_CHAT_ENABLED",
+    "bool",
+    True,
+    "Public chat switch; it also needs AI_ASSISTANT_ENABLED_ROLES=anonymous (424 otherwise).",
+)
+ANONYMOUS_CHAT_USER_SLUG_SALT = _env(
+    "ANONYMOUS_CHAT_USER_SLUG_SALT",
+    "str",
+    "",
+    "Secret salt of visitor pseudonyms (scrypt); empty: derived from SECRET_KEY.",
+    secret=True,
+)
+ANONYMOUS_CHAT_FEEDBACK_TOKEN_SECRET = _env(
+    "ANONYMOUS_CHAT_FEEDBACK_TOKEN_SECRET",
+    "str",
+    "",
+    "HMAC key of feedback and click tokens; empty: derived from SECRET_KEY.",
+    secret=True,
+)
+ANONYMOUS_CHAT_STORE_IP = _env(
+    "ANONYMOUS_CHAT_STORE_IP",
+    "bool",
+    False,
+    "Store visitors' raw IP addresses (nulled after ANONYMOUS_CHAT_IP_RETENTION_DAYS).",
+)
+AI_ASSISTANT_TRUSTED_PROXIES = _env(
+    "AI_ASSISTANT_TRUSTED_PROXIES",
+    "list",
+    [],
+    "Comma-separated proxy CIDRs whose X-Forwarded-For is believed (right-most untrusted hop).",
+)
+ANONYMOUS_CHAT_STRIKE_THRESHOLD = _env(
+    "ANONYMOUS_CHAT_STRIKE_THRESHOLD",
+    "int",
+    5,
+    "Blocked injection attempts in a UTC day before the visitor is blocked.",
+)
+ANONYMOUS_CHAT_BLOCK_HOURS = _env(
+    "ANONYMOUS_CHAT_BLOCK_HOURS",
+    "float",
+    24.0,
+    "Hours a visitor stays blocked after reaching the strike threshold; 0 throttles only.",
+)
+ANONYMOUS_CHAT_FEEDBACK_PER_MINUTE = _env(
+    "ANONYMOUS_CHAT_FEEDBACK_PER_MINUTE",
+    "int",
+    30,
+    "Feedback and click calls per visitor per minute; <=0 off.",
+)
+ANONYMOUS_CHAT_OFFERING_URL_PATTERN = _env(
+    "ANONYMOUS_CHAT_OFFERING_URL_PATTERN",
+    "str",
+    r"/marketplace-public-offering/([0-9a-fA-F-]{32,36})/",
+    "Regex with one group capturing the offering uuid in links of answers.",
+)
+ANONYMOUS_CHAT_SITE_NAME = _env(
+    "ANONYMOUS_CHAT_SITE_NAME", "str", "the portal", "Site name used in the public prompt."
+)
+ANONYMOUS_CHAT_SITE_DESCRIPTION = _env(
+    "ANONYMOUS_CHAT_SITE_DESCRIPTION",
+    "str",
+    "",
+    "One-paragraph description of the site for the public assistant's prompt.",
+)
+
 AI_ASSISTANT_ROLES = ("disabled", "staff", "staff_and_support", "all", "anonymous")
 if AI_ASSISTANT_ENABLED_ROLES not in AI_ASSISTANT_ROLES:
     raise ValueError(f"AI_ASSISTANT_ENABLED_ROLES must be one of {', '.join(AI_ASSISTANT_ROLES)}")
@@ -320,6 +387,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "chat",
+    "anonymous_chat",
 ]
 
 MIDDLEWARE = [

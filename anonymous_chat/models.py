@@ -1,0 +1,135 @@
+"""Anonymous chat storage. No raw IP address is stored unless the operator opts in.
+
+Callers are known by `caller_key`, a keyed hash (HMAC) of their IP bucket, and to staff by
+`user_slug`, a scrypt pseudonym of the same bucket.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+def _epoch() -> dt.datetime:
+    return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+class AnonymousChatInteraction(models.Model):
+    """One anonymous turn: the (redacted) question, the answer, detection and usage."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session_id = models.CharField(max_length=64, db_index=True)
+    user_slug = models.CharField(max_length=128, blank=True, default="", db_index=True)
+    caller_key = models.CharField(max_length=64, blank=True, default="")
+    user_input = models.TextField(blank=True, default="")
+    assistant_blocks = models.JSONField(default=list, blank=True)
+    search_text = models.TextField(blank=True, default="")
+    offering_uuids = models.JSONField(default=list, blank=True)
+    result_count = models.IntegerField(default=0)
+    input_tokens = models.IntegerField(null=True, blank=True)
+    output_tokens = models.IntegerField(null=True, blank=True)
+    model = models.CharField(max_length=150, blank=True, default="", db_index=True)
+    finish_reason = models.CharField(max_length=16, blank=True, default="")
+    is_flagged = models.BooleanField(default=False, db_index=True)
+    severity = models.CharField(max_length=16, default="none", db_index=True)
+    injection_categories = models.JSONField(default=list, blank=True)
+    pii_categories = models.JSONField(default=list, blank=True)
+    action_taken = models.CharField(max_length=16, default="allow", db_index=True)
+    is_strike = models.BooleanField(default=False)
+    warning = models.TextField(blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    last_active_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+        indexes = [
+            models.Index(fields=("session_id", "created"), name="anon_interaction_session_idx"),
+            models.Index(fields=("user_slug", "created"), name="anon_interaction_slug_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Interaction {self.uuid} in {self.session_id}"
+
+
+class AnonymousChatFeedback(models.Model):
+    """The visitor's vote and the LLM judge's verdict share one row per interaction."""
+
+    interaction = models.OneToOneField(
+        AnonymousChatInteraction,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="feedback",
+    )
+    score = models.SmallIntegerField(null=True, blank=True, db_index=True)
+    comment = models.TextField(blank=True, default="")
+    category = models.CharField(max_length=32, blank=True, default="")
+    submitted_from_ip = models.GenericIPAddressField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    llm_resolution_score = models.SmallIntegerField(null=True, blank=True, db_index=True)
+    llm_intent_category = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    llm_hallucination_detected = models.BooleanField(default=False, db_index=True)
+    llm_hallucination_details = models.TextField(blank=True, default="")
+    llm_summary = models.TextField(blank=True, default="")
+    llm_reviewed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    llm_judge_input_tokens = models.IntegerField(default=0)
+    llm_judge_output_tokens = models.IntegerField(default=0)
+    llm_judge_model = models.CharField(max_length=64, blank=True, default="")
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-interaction_id",)
+
+    def __str__(self) -> str:
+        return f"Feedback on {self.interaction_id}"
+
+
+class AnonymousChatClick(models.Model):
+    interaction = models.ForeignKey(
+        AnonymousChatInteraction, on_delete=models.CASCADE, related_name="clicks"
+    )
+    offering_uuid = models.UUIDField()
+    clicked_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=("offering_uuid", "clicked_at"), name="anon_click_idx")]
+
+    def __str__(self) -> str:
+        return f"Click on {self.offering_uuid}"
+
+
+class SessionBinding(models.Model):
+    """Pins a client-chosen session id to the caller that first used it."""
+
+    session_id = models.CharField(max_length=64, primary_key=True)
+    caller_key = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.session_id
+
+
+class VisitorBudget(models.Model):
+    """Per-caller token usage, strikes and block, keyed by the caller key (never a raw IP)."""
+
+    caller_key = models.CharField(max_length=64, unique=True)
+    daily_token_usage = models.BigIntegerField(default=0)
+    weekly_token_usage = models.BigIntegerField(default=0)
+    monthly_token_usage = models.BigIntegerField(default=0)
+    daily_start = models.DateTimeField(default=_epoch)
+    weekly_start = models.DateTimeField(default=_epoch)
+    monthly_start = models.DateTimeField(default=_epoch)
+    strikes = models.IntegerField(default=0)
+    strikes_start = models.DateTimeField(default=_epoch)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    minute_requests = models.IntegerField(default=0)  # feedback and click calls
+    minute_start = models.DateTimeField(default=_epoch)
+    created = models.DateTimeField(default=timezone.now)
+    modified = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Visitor budget {self.caller_key[:8]}"
