@@ -59,9 +59,11 @@ def client_ip(meta: dict) -> str | None:
 
 def ip_bucket(address: str) -> str:
     ip = ipaddress.ip_address(address)
-    if ip.version == 6 and ip.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip.ipv4_mapped or ip)
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 def caller_key(bucket: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from chat import budget, cancel, llm, prompts, turn
+from chat import budget, cancel, llm, policy, prompts, turn
 from chat.engine import Emit, Generation, Outcome, Signals, generate
 from chat.streaming import db
 from moderation.types import Action, Verdict
@@ -85,8 +85,8 @@ async def _run(
 ) -> None:
     thread = started.thread
     emit({"m": {"thread_uuid": str(thread.uuid)}})
-    if verdict.user_message and verdict.action in (Action.WARN, Action.REDACT, Action.BLOCK):
-        emit({"w": verdict.user_message})
+    if policy.warning(verdict):
+        emit({"w": policy.warning(verdict)})
     generation = build_generation(started, verdict)
     generation.wake = cancel.hub.register(str(thread.uuid))
     generation.poll_seconds = cancel.poll_interval()

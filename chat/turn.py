@@ -19,14 +19,13 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
-from chat import budget, cancel, llm, prompts
+from chat import budget, cancel, llm, policy, prompts
 from chat.engine import estimate_tokens
 from chat.frames import blocks_to_llm_text
 from chat.models import (
     ChatSession,
     Message,
     Role,
-    Severity,
     SystemPrompt,
     Thread,
     markdown_blocks,
@@ -124,12 +123,6 @@ def turn_resolve(
     return plan
 
 
-def _is_unsafe_for_history(message: Message) -> bool:
-    return bool(message.injection_categories) and Severity.rank(message.severity) >= Severity.rank(
-        Severity.MEDIUM
-    )
-
-
 def history_before(thread: Thread, position: int) -> list[dict[str, Any]]:
     """The newest HISTORY_LIMIT usable active messages before `position`, oldest first.
 
@@ -142,7 +135,11 @@ def history_before(thread: Thread, position: int) -> list[dict[str, Any]]:
     rows = message_active(Message.objects.filter(thread=thread, sequence_index__lt=position))
     # Skipped rows are rare; a window of 2x the limit (plus slack) covers them in one query.
     window = list(rows.order_by("-sequence_index", "-id")[: limit * 2 + 10])
-    unsafe = {m.sequence_index for m in window if _is_unsafe_for_history(m)}
+    unsafe = {
+        m.sequence_index
+        for m in window
+        if policy.unsafe_for_history(m.severity, m.injection_categories)
+    }
     history: list[dict[str, Any]] = []
     for message in window:
         answered = message.role == Role.ASSISTANT and message.sequence_index - 1 in unsafe
@@ -156,16 +153,6 @@ def history_before(thread: Thread, position: int) -> list[dict[str, Any]]:
             break
     history.reverse()
     return history
-
-
-def _detection_fields(verdict: Verdict) -> dict[str, Any]:
-    return {
-        "is_flagged": verdict.is_flagged,
-        "severity": verdict.severity.value,
-        "injection_categories": list(verdict.injection_categories),
-        "pii_categories": list(verdict.pii_categories),
-        "action_taken": verdict.action.value,
-    }
 
 
 def _new_thread(user: User) -> Thread:
@@ -222,7 +209,9 @@ def turn_start(*, plan: TurnPlan, verdict: Verdict) -> StartedTurn:
     (CapacityError) stores nothing. The stored user text is the verdict's redacted text, and it
     is what the LLM receives. Starting a turn supersedes any turn still generating on the thread.
     """
-    llm_text = plan.regenerated.text if plan.regenerated is not None else verdict.redacted_text
+    llm_text = (
+        plan.regenerated.text if plan.regenerated is not None else policy.stored_text(verdict)
+    )
     custom = active_custom_instructions()
     estimate_history = []
     if plan.thread is not None:
@@ -256,8 +245,8 @@ def _store_turn(
                 role=Role.USER,
                 sequence_index=user_pos,
                 replaces=plan.edited,
-                blocks=markdown_blocks(verdict.redacted_text),
-                **_detection_fields(verdict),
+                blocks=markdown_blocks(policy.stored_text(verdict)),
+                **policy.detection_fields(verdict),
             )
         assistant = Message.objects.create(
             thread=thread,

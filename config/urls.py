@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/configuration/", views.ConfigurationView.as_view(), name="configuration"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/marketplace-chat/", include("anonymous_chat.urls")),
     path("api/", include("chat.urls")),
 ]
 

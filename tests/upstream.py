@@ -41,6 +41,7 @@ def serve_asgi(app, *, lifespan: str = "auto") -> Iterator[int]:
         log_level="critical",
         access_log=False,
         lifespan=lifespan,
+        proxy_headers=False,  # as scripts/run: the app, not uvicorn, decides whom to trust
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -110,7 +111,7 @@ def server_process(settings) -> Iterator[str]:
         [
             sys.executable,
             *("-m", "uvicorn", "config.asgi:application", "--port", str(port)),
-            *("--no-access-log", "--log-level", "warning"),
+            *("--no-access-log", "--no-proxy-headers", "--log-level", "warning"),
         ],
         cwd=BASE_DIR,
         env={**os.environ, **settings_env(settings)},

@@ -1,0 +1,188 @@
+"""POST /api/marketplace-chat/{stream,feedback,click}/: the public chat, no account needed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from anonymous_chat import services
+from anonymous_chat.identity import Caller, caller_from
+from anonymous_chat.stream import public_system_prompt, run_anonymous_turn
+from chat import budget, policy
+from chat.engine import estimate_tokens
+from chat.gate import llm_configured_gate
+from chat.llm import completion_options
+from chat.models import FeedbackCategory
+from chat.serializers import ChatFrameSerializer
+from chat.stream_view import NDJSONRenderer
+from chat.streaming import NDJSON, ndjson_response, registry, release_connection
+from config.rest import ApiView, FeatureDisabled, Forbidden
+from moderation.service import scan
+
+SESSION_ID = r"^[A-Za-z0-9._~-]{8,64}$"
+
+
+def anonymous_gate(request) -> None:
+    if not settings.AI_ASSISTANT_ENABLED:
+        raise FeatureDisabled()
+    if settings.AI_ASSISTANT_ENABLED_ROLES != "anonymous" or not settings.ANONYMOUS_CHAT_ENABLED:
+        raise FeatureDisabled("Anonymous chat is not enabled.", code="anonymous_disabled")
+    llm_configured_gate()
+
+
+def current_caller(request) -> Caller:
+    caller = caller_from(request.META)
+    if caller is None:
+        raise Forbidden("Cannot determine client IP.", code="no_client_ip")
+    return caller
+
+
+class StreamInput(serializers.Serializer):
+    input = serializers.CharField(max_length=50_000, trim_whitespace=False)
+    session_id = serializers.RegexField(
+        SESSION_ID,
+        help_text="Client-generated, 8-64 characters of letters, digits and . _ ~ -",
+    )
+
+    def validate_input(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("This field may not be blank.")
+        return value
+
+
+class TokenInput(serializers.Serializer):
+    interaction_uuid = serializers.UUIDField()
+    feedback_token = serializers.CharField(max_length=128)
+
+
+class FeedbackInput(TokenInput):
+    score = serializers.ChoiceField(choices=[(1, "1"), (-1, "-1")], help_text="1 or -1.")
+    comment = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, allow_null=True, default=""
+    )
+    category = serializers.ChoiceField(
+        choices=FeedbackCategory.choices,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default="",
+        help_text="Required with -1, not allowed with 1; blank counts as absent.",
+    )
+
+    def validate(self, attrs):
+        attrs["comment"] = (attrs.get("comment") or "").strip()
+        attrs["category"] = attrs.get("category") or ""
+        if attrs["score"] == -1 and not attrs["category"]:
+            raise serializers.ValidationError({"category": ["Required with a thumbs down."]})
+        if attrs["score"] == 1 and attrs["category"]:
+            raise serializers.ValidationError({"category": ["Not allowed with a thumbs up."]})
+        return attrs
+
+
+class ClickInput(TokenInput):
+    offering_uuid = serializers.UUIDField()
+
+
+class PublicView(ApiView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    require_authentication = False
+    gates = (anonymous_gate,)
+    extra_error_statuses = (403, 409, 424, 429)
+
+
+class AnonymousStreamView(PublicView):
+    renderer_classes = [JSONRenderer, NDJSONRenderer]
+    extra_error_statuses = (403, 409, 424, 429, 503)
+
+    @extend_schema(
+        request=StreamInput,
+        responses={(200, NDJSON): OpenApiResponse(ChatFrameSerializer, description="NDJSON")},
+        auth=[],
+        summary="Public chat: send a message and stream the answer (NDJSON)",
+    )
+    def post(self, request):
+        data = StreamInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        text, session_id = data.validated_data["input"], data.validated_data["session_id"]
+        caller = current_caller(request)
+        registry.check_capacity()
+        services.check_not_blocked(caller)
+        services.bind_session(session_id=session_id, caller=caller)
+        verdict = scan(text)
+        if verdict.blocked:
+            services.record_blocked(verdict=verdict, caller=caller, session_id=session_id)
+            raise services.InputRejected(verdict.user_message or "Input rejected.")
+        visit = _admit_and_start(verdict, caller, session_id)
+        release_connection()
+        return ndjson_response(
+            lambda emit, signals: run_anonymous_turn(visit, verdict, emit, signals)
+        )
+
+
+def _admit_and_start(verdict, caller: Caller, session_id: str) -> services.StartedVisit:
+    history = services.session_history(session_id)
+    spoken = public_system_prompt() + policy.stored_text(verdict)
+    spoken += "".join(str(m["content"]) for m in history)
+    grant = budget.admit(
+        rows=[services.visitor_row(caller), budget.site_row(anonymous=True)],
+        input_tokens=estimate_tokens(spoken),
+        max_tokens=completion_options()["max_tokens"],
+    )
+    try:
+        return services.visit_start(
+            verdict=verdict, caller=caller, session_id=session_id, history=history, grant=grant
+        )
+    except BaseException:
+        budget.settle(grant, 0)
+        raise
+
+
+class AnonymousFeedbackView(PublicView):
+    @extend_schema(
+        request=FeedbackInput,
+        responses={200: OpenApiResponse(description="Stored.")},
+        auth=[],
+        summary="Public chat: rate an answer",
+    )
+    def post(self, request):
+        data = FeedbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        caller = current_caller(request)
+        services.rate_limit_feedback(caller)
+        values = data.validated_data
+        interaction = services.interaction_for_token(
+            interaction_uuid=values["interaction_uuid"], token=values["feedback_token"]
+        )
+        services.feedback_submit(
+            interaction=interaction,
+            score=values["score"],
+            comment=values["comment"],
+            category=values["category"],
+            caller=caller,
+        )
+        return Response(status=200)
+
+
+class AnonymousClickView(PublicView):
+    @extend_schema(
+        request=ClickInput,
+        responses={200: OpenApiResponse(description="Counted.")},
+        auth=[],
+        summary="Public chat: record a click on a recommended offering",
+    )
+    def post(self, request):
+        data = ClickInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        caller = current_caller(request)
+        services.rate_limit_feedback(caller)
+        values = data.validated_data
+        interaction = services.interaction_for_token(
+            interaction_uuid=values["interaction_uuid"], token=values["feedback_token"]
+        )
+        services.click_record(interaction=interaction, offering_uuid=values["offering_uuid"])
+        return Response(status=200)
