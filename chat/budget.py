@@ -100,6 +100,7 @@ class Row:
     model: type[models.Model]
     pk: Any
     caps: tuple[Cap, ...]
+    values: dict[str, Any] | None = None  # the row as just read, saving admit() a query
 
 
 @dataclass
@@ -143,9 +144,9 @@ def admit(*, rows: list[Row], input_tokens: int, max_tokens: int, extra_tokens: 
     Refuses (CapacityError) when a request cap is reached, or when what remains does not cover
     the input and the extra with at least one completion token to spare.
     """
-    for _ in range(5):
+    for attempt in range(5):
         now = timezone.now()
-        values = {id(row): _read(row) for row in rows}
+        values = {id(r): r.values if attempt == 0 and r.values else _read(r) for r in rows}
         token_caps = [(c, values[id(r)]) for r in rows for c in r.caps if not c.counts_requests]
         for row in rows:
             for cap in row.caps:
@@ -175,23 +176,28 @@ def settle(grant: Grant, actual_tokens: int) -> None:
     """Replace the reservation with the real usage, in the period it was reserved in."""
     now = timezone.now()
     delta = actual_tokens - grant.tokens
-    for row in grant.rows:
-        updates: dict[str, Any] = {}
-        for cap in row.caps:
-            if cap.counts_requests:
-                continue
-            reserved_in = period_start(cap.period, grant.at)
-            current = period_start(cap.period, now)
-            same = Q(**{cap.start: reserved_in})
-            stale = Q(**{f"{cap.start}__lt": current}) & ~same
-            updates[cap.usage] = Case(
-                When(same, then=Greatest(F(cap.usage) + delta, Value(0))),
-                When(stale, then=Value(actual_tokens)),
-                default=F(cap.usage) + actual_tokens,
-            )
-            updates[cap.start] = Case(When(stale, then=Value(current)), default=F(cap.start))
-        if updates:
-            row.model.objects.filter(pk=row.pk).update(**updates)
+    with transaction.atomic():  # one commit for every row
+        for row in grant.rows:
+            _settle_row(row, grant, now, delta, actual_tokens)
+
+
+def _settle_row(row: Row, grant: Grant, now: dt.datetime, delta: int, actual_tokens: int) -> None:
+    updates: dict[str, Any] = {}
+    for cap in row.caps:
+        if cap.counts_requests:
+            continue
+        reserved_in = period_start(cap.period, grant.at)
+        current = period_start(cap.period, now)
+        same = Q(**{cap.start: reserved_in})
+        stale = Q(**{f"{cap.start}__lt": current}) & ~same
+        updates[cap.usage] = Case(
+            When(same, then=Greatest(F(cap.usage) + delta, Value(0))),
+            When(stale, then=Value(actual_tokens)),
+            default=F(cap.usage) + actual_tokens,
+        )
+        updates[cap.start] = Case(When(stale, then=Value(current)), default=F(cap.start))
+    if updates:
+        row.model.objects.filter(pk=row.pk).update(**updates)
 
 
 # --- the rows of a signed-in or anonymous turn ---------------------------------------------
@@ -225,10 +231,19 @@ def token_caps(limits: dict[Period, int], *, code_prefix: str = "") -> list[Cap]
     ]
 
 
+def _site_values() -> dict[str, Any]:
+    from chat.models import GlobalBudget
+
+    values = GlobalBudget.objects.filter(pk=1).values().first()
+    if values is None:
+        GlobalBudget.objects.get_or_create(pk=1)
+        values = GlobalBudget.objects.filter(pk=1).values().get()
+    return values
+
+
 def site_row(*, anonymous: bool) -> Row:
     from chat.models import GlobalBudget
 
-    GlobalBudget.objects.get_or_create(pk=1)
     per_minute = settings.AI_ASSISTANT_GLOBAL_REQUESTS_PER_MINUTE
     daily = settings.AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET
     caps = [
@@ -274,7 +289,7 @@ def site_row(*, anonymous: bool) -> Row:
                 counts_requests=True,
             )
         )
-    return Row(GlobalBudget, 1, tuple(caps))
+    return Row(GlobalBudget, 1, tuple(caps), values=_site_values())
 
 
 def quota_limits(quota: Any) -> dict[Period, int]:
@@ -306,4 +321,5 @@ def user_row(user: Any) -> Row:
                 counts_requests=True,
             )
         )
-    return Row(TokenQuota, quota.pk, tuple(caps))
+    values = {f.attname: getattr(quota, f.attname) for f in TokenQuota._meta.concrete_fields}
+    return Row(TokenQuota, quota.pk, tuple(caps), values=values)

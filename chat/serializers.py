@@ -16,6 +16,7 @@ from chat.models import (
     Thread,
 )
 from config.rest import FieldSelectionMixin
+from config.schema import OPTIONAL_FIELDS
 
 # --- output -------------------------------------------------------------------------------
 
@@ -69,6 +70,11 @@ class ThreadSerializer(FieldSelectionMixin, serializers.ModelSerializer):
             "modified",
         )
         read_only_fields = fields
+
+
+# `field` selection can leave out any key of a session or thread (contract section 6).
+OPTIONAL_FIELDS["ChatSession"] = set(ChatSessionSerializer.Meta.fields)
+OPTIONAL_FIELDS["Thread"] = set(ThreadSerializer.Meta.fields)
 
 
 class MessageBlockSerializer(serializers.Serializer):
@@ -139,6 +145,17 @@ class MessageStaffSerializer(MessageSerializer):
             "action_taken",
         )
         read_only_fields = fields
+
+
+DETECTION_FIELDS = {
+    "is_flagged",
+    "severity",
+    "injection_categories",
+    "pii_categories",
+    "action_taken",
+}
+# One schema serves everyone; regular users receive the message without these keys.
+OPTIONAL_FIELDS["MessageStaff"] = DETECTION_FIELDS
 
 
 class ThreadStatsSerializer(serializers.Serializer):

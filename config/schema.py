@@ -91,9 +91,20 @@ class ApiAutoSchema(AutoSchema):
         return headers
 
 
+# Component name -> fields that some callers do not receive (e.g. detection fields, which
+# only staff see): listed as properties but not as required. Serializer modules register here.
+OPTIONAL_FIELDS: dict[str, set[str]] = {}
+
+
 def postprocess_errors_and_headers(result, generator, request, public):
-    """Register the shared error body referenced by every error response."""
+    """Register the shared error body; relax fields that are absent for some callers."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for component, fields in OPTIONAL_FIELDS.items():
+        schema = schemas.get(component)
+        if schema and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in fields]
+            if not schema["required"]:  # OpenAPI 3.0 wants a non-empty list or none
+                del schema["required"]
     schemas["Error"] = {
         "type": "object",
         "description": "DRF error shape: `detail` (and `code`), or a map of field -> messages.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,8 +75,11 @@ def parse_database_url(
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            # A file, not shared-cache memory: its table locks would fail concurrent writers.
-            "TEST": {"NAME": str(name.with_name(f"test_{name.stem}.sqlite3"))},
+            # A file, not shared-cache memory (its table locks fail concurrent writers), one per
+            # test run so that two runs on one machine do not share it.
+            "TEST": {
+                "NAME": str(Path(tempfile.gettempdir()) / f"test_{name.stem}_{os.getpid()}.sqlite3")
+            },
         }
     if parts.scheme in {"postgres", "postgresql"}:
         options: dict[str, Any] = dict(parse_qsl(parts.query))
@@ -90,6 +94,9 @@ def parse_database_url(
             "PORT": str(parts.port or ""),
             "OPTIONS": options,
             "CONN_MAX_AGE": 0,
+            # Pooled connections are checked on checkout: after a database restart the pool
+            # hands out fresh connections instead of broken ones, so the server recovers.
+            "CONN_HEALTH_CHECKS": True,
             "TEST": {"NAME": f"test_{unquote(parts.path.lstrip('/')) or 'postgres'}"},
         }
     raise ValueError("DATABASE_URL must start with postgres://, postgresql:// or sqlite:///")
@@ -359,6 +366,60 @@ ANONYMOUS_CHAT_SITE_DESCRIPTION = _env(
     "str",
     "",
     "One-paragraph description of the site for the public assistant's prompt.",
+)
+AI_ASSISTANT_SESSION_RETENTION_DAYS = _env(
+    "AI_ASSISTANT_SESSION_RETENTION_DAYS",
+    "int",
+    90,
+    "Days a signed-in thread is kept after its last activity (chat_retention); <=0 keeps all.",
+)
+ANONYMOUS_CHAT_RETENTION_DAYS = _env(
+    "ANONYMOUS_CHAT_RETENTION_DAYS",
+    "int",
+    180,
+    "Days anonymous interactions, feedback and clicks are kept (chat_retention); <=0 keeps all.",
+)
+ANONYMOUS_CHAT_IP_RETENTION_DAYS = _env(
+    "ANONYMOUS_CHAT_IP_RETENTION_DAYS",
+    "int",
+    7,
+    "Days a stored raw IP is kept before chat_retention nulls it; <=0 keeps them.",
+)
+ANONYMOUS_CHAT_ARTIFACT_RETENTION_DAYS = _env(
+    "ANONYMOUS_CHAT_ARTIFACT_RETENTION_DAYS",
+    "int",
+    30,
+    "Days idle session bindings and visitor budgets are kept (active blocks stay); <=0 keeps all.",
+)
+ANONYMOUS_CHAT_REVIEW_ENABLED = _env(
+    "ANONYMOUS_CHAT_REVIEW_ENABLED",
+    "bool",
+    True,
+    "Whether review_anonymous_conversations asks the LLM judge for verdicts.",
+)
+ANONYMOUS_CHAT_REVIEW_DAILY_TOKEN_BUDGET = _env(
+    "ANONYMOUS_CHAT_REVIEW_DAILY_TOKEN_BUDGET",
+    "int",
+    2_000_000,
+    "Tokens the LLM judge may spend per UTC day, all runs together; <=0 stops reviews.",
+)
+ANONYMOUS_CHAT_REVIEW_INTENTS = _env(
+    "ANONYMOUS_CHAT_REVIEW_INTENTS",
+    "list",
+    ["compute", "storage", "software", "service", "consultation", "unclear"],
+    "Comma-separated intent slugs the judge may assign; anything else is stored as unclear.",
+)
+ANONYMOUS_CHAT_REVIEW_IDLE_HOURS = _env(
+    "ANONYMOUS_CHAT_REVIEW_IDLE_HOURS",
+    "float",
+    6.0,
+    "Hours a conversation must be idle before the judge reviews it.",
+)
+ANONYMOUS_CHAT_REVIEW_BATCH_SIZE = _env(
+    "ANONYMOUS_CHAT_REVIEW_BATCH_SIZE",
+    "int",
+    200,
+    "Conversations reviewed at most per run, oldest first.",
 )
 
 AI_ASSISTANT_ROLES = ("disabled", "staff", "staff_and_support", "all", "anonymous")

@@ -92,3 +92,24 @@ def test_a_database_dump_holds_no_visitor_address(chat_server, llm, settings):
     assert "privacy-0001" in dump  # the dump really holds the conversations
     for address in addresses:
         assert address not in dump
+
+
+@pytest.mark.django_db
+def test_a_struck_caller_gets_a_tenth_of_the_daily_cap(settings):
+    import datetime as dt
+
+    from anonymous_chat import services
+    from anonymous_chat.models import VisitorBudget
+
+    settings.AI_ASSISTANT_TOKEN_LIMIT_DAILY = 1000
+    caller = identity.Caller(ip="192.0.2.9", bucket="192.0.2.9", key="k" * 64)
+    today = dt.datetime.now(dt.UTC)
+    VisitorBudget.objects.create(caller_key=caller.key, strikes=4, strikes_start=today)
+    assert services.visitor_row(caller).caps[0].limit == 1000
+    VisitorBudget.objects.filter(caller_key=caller.key).update(strikes=5)
+    assert services.visitor_row(caller).caps[0].limit == 100
+    # yesterday's strikes do not count
+    VisitorBudget.objects.filter(caller_key=caller.key).update(
+        strikes_start=today - dt.timedelta(days=1)
+    )
+    assert services.visitor_row(caller).caps[0].limit == 1000

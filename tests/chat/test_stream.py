@@ -222,3 +222,12 @@ def test_history_limit_zero_sends_no_history(chat_server, user, llm, settings):
     add_turn(thread)
     post_stream(chat_server, user, input="alone", thread_uuid=str(thread.uuid))
     assert [m["role"] for m in llm.app.requests[-1]["messages"]] == ["system", "user"]
+
+
+def test_streams_beyond_the_process_cap_are_503_with_retry_after(chat_server, user, llm, settings):
+    settings.AI_ASSISTANT_MAX_STREAMS = 0
+    result = post_stream(chat_server, user, input="hello")
+    assert result.status == 503
+    assert result.body["code"] == "stream_capacity"
+    assert result.headers["retry-after"] == "5"
+    assert not Message.objects.exists()
