@@ -94,8 +94,16 @@ class SignalHub:
 hub = SignalHub()
 
 
+SAFETY_POLL_SECONDS = 10.0
+
+
 def poll_interval() -> float:
-    """How often a running turn re-reads its thread row."""
+    """How often a running turn re-reads its thread row.
+
+    On PostgreSQL a notification wakes the turn at once; the poll only covers a notification
+    lost while the listener reconnected, so it is rare (one query per turn every 10 s instead
+    of every second keeps hundreds of streams from queueing on worker threads).
+    """
     if connection.vendor == "postgresql":
-        return settings.AI_ASSISTANT_CANCEL_POLL_SECONDS * 4
+        return max(SAFETY_POLL_SECONDS, settings.AI_ASSISTANT_CANCEL_POLL_SECONDS)
     return settings.AI_ASSISTANT_CANCEL_POLL_SECONDS

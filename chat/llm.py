@@ -67,6 +67,9 @@ class UpstreamTimeout(Exception):
 
 def error_kind(exc: BaseException) -> str:
     """Classify an exception from the SDK (or our own timeouts) into an ERROR_MESSAGES key."""
+    if isinstance(exc, openai.APITimeoutError) and "Connect" in type(exc.__cause__).__name__:
+        # The aiohttp transport reports a refused connection as a connect timeout.
+        return "connection"
     if isinstance(exc, UpstreamTimeout | openai.APITimeoutError | asyncio.TimeoutError):
         return "timeout"
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
@@ -150,6 +153,13 @@ def get_client() -> openai.AsyncOpenAI:
         )
         per_loop[key] = client
     return client
+
+
+async def close_clients() -> None:
+    """Close this event loop's clients (at shutdown; aiohttp warns about unclosed sessions)."""
+    per_loop = _clients.pop(asyncio.get_running_loop(), {})
+    for client in per_loop.values():
+        await client.close()
 
 
 @dataclass

@@ -20,6 +20,7 @@ async def application(scope, receive, send):
     from django.conf import settings
 
     from chat.cancel import hub
+    from chat.llm import close_clients
     from chat.streaming import registry
 
     while True:
@@ -30,5 +31,6 @@ async def application(scope, receive, send):
         elif message["type"] == "lifespan.shutdown":
             await registry.shutdown(settings.AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS)
             await hub.stop()
+            await close_clients()
             await send({"type": "lifespan.shutdown.complete"})
             return

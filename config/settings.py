@@ -214,7 +214,7 @@ AI_ASSISTANT_HTTP_TRANSPORT = _env(
     "AI_ASSISTANT_HTTP_TRANSPORT",
     "str",
     "httpx",
-    "HTTP transport of the LLM client: httpx, or aiohttp (needs the openai[aiohttp] extra).",
+    "LLM client transport: httpx, or aiohttp (faster at 100+ streams; loses text on a cut).",
 )
 AI_ASSISTANT_CONTINUE_ON_DISCONNECT = _env(
     "AI_ASSISTANT_CONTINUE_ON_DISCONNECT",
@@ -235,7 +235,7 @@ AI_ASSISTANT_CANCEL_POLL_SECONDS = _env(
     "AI_ASSISTANT_CANCEL_POLL_SECONDS",
     "float",
     0.25,
-    "Seconds between a running answer's cancel checks (x4 on PostgreSQL, which also notifies).",
+    "Seconds between a running answer's cancel checks on SQLite (PostgreSQL notifies at once).",
 )
 AI_ASSISTANT_ORGANIZATION = _env(
     "AI_ASSISTANT_ORGANIZATION", "str", "the organization", "Organization named in prompts."

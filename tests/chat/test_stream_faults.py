@@ -6,7 +6,7 @@ import pytest
 
 from chat.devllm import split_tokens
 from chat.llm import ERROR_MESSAGES
-from chat.models import Message
+from chat.models import Message, TokenQuota
 from tests.chat.streamkit import post_stream
 from tests.upstream import free_port
 
@@ -56,6 +56,16 @@ def test_upstream_fault_gives_an_error_frame_and_keeps_what_was_generated(
         assert answer.blocks == []
     keys = [next(iter(f)) for f in result.frames]
     assert keys.index("e") < len(keys) - 1  # the final metadata frame still follows
+    assert_settled(answer)
+
+
+def assert_settled(answer):
+    """The reservation was replaced by what the turn really spent (answer and title)."""
+    thread = answer.thread
+    spent = (answer.input_tokens or 0) + (answer.output_tokens or 0)
+    spent += (thread.title_gen_input_tokens or 0) + (thread.title_gen_output_tokens or 0)
+    quota = TokenQuota.objects.get(user=thread.chat_session.user)
+    assert quota.daily_usage == spent
 
 
 def test_connection_refused_is_an_error_frame(chat_server, user, llm, settings):
