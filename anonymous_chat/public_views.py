@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from anonymous_chat import services
 from anonymous_chat.identity import Caller, caller_from
+from anonymous_chat.models import AnonymousChatInteraction
 from anonymous_chat.stream import public_system_prompt, run_anonymous_turn
 from chat import budget, policy
 from chat.engine import estimate_tokens
@@ -142,15 +143,13 @@ def _admit_and_start(verdict, caller: Caller, session_id: str) -> services.Start
         raise
 
 
-class AnonymousFeedbackView(PublicView):
-    @extend_schema(
-        request=FeedbackInput,
-        responses={200: OpenApiResponse(description="Stored.")},
-        auth=[],
-        summary="Public chat: rate an answer",
-    )
-    def post(self, request):
-        data = FeedbackInput(data=request.data)
+class TokenBoundView(PublicView):
+    """Feedback and clicks: validate, rate-limit the caller, check the interaction's token."""
+
+    input_class: type[TokenInput] = TokenInput
+
+    def bound(self, request) -> tuple[Caller, dict, AnonymousChatInteraction]:
+        data = self.input_class(data=request.data)
         data.is_valid(raise_exception=True)
         caller = current_caller(request)
         services.rate_limit_feedback(caller)
@@ -158,6 +157,20 @@ class AnonymousFeedbackView(PublicView):
         interaction = services.interaction_for_token(
             interaction_uuid=values["interaction_uuid"], token=values["feedback_token"]
         )
+        return caller, values, interaction
+
+
+class AnonymousFeedbackView(TokenBoundView):
+    input_class = FeedbackInput
+
+    @extend_schema(
+        request=FeedbackInput,
+        responses={200: OpenApiResponse(description="Stored.")},
+        auth=[],
+        summary="Public chat: rate an answer",
+    )
+    def post(self, request):
+        caller, values, interaction = self.bound(request)
         services.feedback_submit(
             interaction=interaction,
             score=values["score"],
@@ -168,7 +181,9 @@ class AnonymousFeedbackView(PublicView):
         return Response(status=200)
 
 
-class AnonymousClickView(PublicView):
+class AnonymousClickView(TokenBoundView):
+    input_class = ClickInput
+
     @extend_schema(
         request=ClickInput,
         responses={200: OpenApiResponse(description="Counted.")},
@@ -176,13 +191,6 @@ class AnonymousClickView(PublicView):
         summary="Public chat: record a click on a recommended offering",
     )
     def post(self, request):
-        data = ClickInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        caller = current_caller(request)
-        services.rate_limit_feedback(caller)
-        values = data.validated_data
-        interaction = services.interaction_for_token(
-            interaction_uuid=values["interaction_uuid"], token=values["feedback_token"]
-        )
+        _, values, interaction = self.bound(request)
         services.click_record(interaction=interaction, offering_uuid=values["offering_uuid"])
         return Response(status=200)

@@ -25,6 +25,7 @@ class DevLLMConfig:
     token_interval: float = 0.0  # seconds between chunks
     reply: str | None = None  # fixed reply text; None echoes a summary of the question
     model: str = "dev-model"
+    hold: Any = None  # an object with is_set() (threading.Event): streams wait until it is set
 
 
 OFFERING = "/marketplace-public-offering/{}/"
@@ -232,6 +233,8 @@ class DevLLM:
             await asyncio.sleep(STALL_SECONDS)
         if self.config.first_token_delay:
             await asyncio.sleep(self.config.first_token_delay)
+        while self.config.hold is not None and not self.config.hold.is_set():
+            await asyncio.sleep(0.02)
         for index, piece in enumerate(pieces):
             if index and interval:
                 await asyncio.sleep(interval)

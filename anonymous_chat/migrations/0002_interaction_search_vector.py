@@ -5,6 +5,8 @@ Like chat's message search: the model does not declare the column, so SQLite mig
 
 from django.db import migrations
 
+from config.pgsql import postgres_only
+
 FORWARD = [
     "ALTER TABLE anonymous_chat_anonymouschatinteraction ADD COLUMN search_vector tsvector "
     "GENERATED ALWAYS AS (to_tsvector('english', coalesce(search_text, ''))) STORED",
@@ -17,17 +19,7 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("anonymous_chat", "0001_initial")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD), elidable=False)]
+    operations = [postgres_only(FORWARD, BACKWARD)]

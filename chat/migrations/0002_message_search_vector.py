@@ -6,6 +6,8 @@ clean; chat.selectors matches against it with websearch_to_tsquery.
 
 from django.db import migrations
 
+from config.pgsql import postgres_only
+
 FORWARD = [
     "ALTER TABLE chat_message ADD COLUMN search_vector tsvector "
     "GENERATED ALWAYS AS (to_tsvector('english', coalesce(search_text, ''))) STORED",
@@ -17,17 +19,7 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("chat", "0001_initial")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD), elidable=False)]
+    operations = [postgres_only(FORWARD, BACKWARD)]
