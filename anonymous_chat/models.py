@@ -133,3 +133,42 @@ class VisitorBudget(models.Model):
 
     def __str__(self) -> str:
         return f"Visitor budget {self.caller_key[:8]}"
+
+
+class ConversationReview(models.Model):
+    """The LLM judge's one verdict per conversation (session), replaced when it continues.
+
+    `last_turn_at` is the creation time of the newest turn the verdict covers: a later turn
+    makes the conversation due for review again. The verdict is mirrored onto the feedback
+    row of `interaction` (the last turn), where the wire contract shows it.
+    """
+
+    session_id = models.CharField(max_length=64, unique=True)
+    interaction = models.ForeignKey(
+        AnonymousChatInteraction, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_turn_at = models.DateTimeField(db_index=True)
+    reviewed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    resolution_score = models.SmallIntegerField()
+    intent_category = models.CharField(max_length=32)
+    hallucination_detected = models.BooleanField(default=False)
+    hallucination_details = models.TextField(blank=True, default="")
+    summary = models.TextField()
+    input_tokens = models.IntegerField(default=0)
+    output_tokens = models.IntegerField(default=0)
+    model = models.CharField(max_length=64, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"Review of {self.session_id}"
+
+
+class ReviewDailyUsage(models.Model):
+    """Tokens the judge spent per UTC calendar day, so its budget is a real daily budget."""
+
+    day = models.DateField(unique=True)
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    calls = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Review usage on {self.day}"

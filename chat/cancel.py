@@ -38,10 +38,17 @@ class SignalHub:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def register(self, thread_uuid: str) -> asyncio.Event:
+        """An event set on every signal for the thread; set from the start, so the first look
+        at the row also catches a cancel sent before the turn registered."""
         event = asyncio.Event()
+        event.set()
         self._waiters[str(thread_uuid)].add(event)
-        self._ensure_listener()
+        self.start()
         return event
+
+    def start(self) -> None:
+        """Make sure this process listens (called at server start-up and by each turn)."""
+        self._ensure_listener()
 
     def unregister(self, thread_uuid: str, event: asyncio.Event) -> None:
         waiters = self._waiters.get(str(thread_uuid))

@@ -39,8 +39,16 @@ def thread_set_archived(*, thread: Thread, archived: bool) -> None:
 
 
 def thread_cancel(*, thread: Thread) -> None:
-    """Ask the running answer of `thread` to stop; idempotent and safe to fire and forget."""
-    Thread.objects.filter(pk=thread.pk).update(cancel_requested_at=timezone.now())
+    """Ask the running answer of `thread` to stop; idempotent and safe to fire and forget.
+
+    The row is the signal; the notification wakes the answer at once in whichever server
+    process runs it (without it, only the periodic re-read would notice).
+    """
+    from chat import cancel
+
+    with transaction.atomic():
+        Thread.objects.filter(pk=thread.pk).update(cancel_requested_at=timezone.now())
+        cancel.publish(str(thread.uuid))
 
 
 def thread_flags_recompute(*, thread: Thread) -> dict:

@@ -234,10 +234,12 @@ def _store_turn(
     plan: TurnPlan, verdict: Verdict, grant: budget.Grant, llm_text: str, custom: str | None
 ) -> StartedTurn:
     with transaction.atomic():
-        thread = plan.thread or _new_thread(plan.user)
-        thread = Thread.objects.select_for_update().get(pk=thread.pk)
-        user_pos, answer_pos = _positions(plan, thread)
-        history = history_before(thread, user_pos)
+        if plan.thread is None:  # created here: nobody else can see it, nothing to read back
+            thread, (user_pos, answer_pos), history = _new_thread(plan.user), (1, 2), []
+        else:
+            thread = Thread.objects.select_for_update().get(pk=plan.thread.pk)
+            user_pos, answer_pos = _positions(plan, thread)
+            history = history_before(thread, user_pos)
         user_message = plan.regenerated
         if plan.regenerated is None:
             user_message = Message.objects.create(
@@ -262,8 +264,11 @@ def _store_turn(
         )
         thread.modified, thread.cancel_requested_at = now, None
         thread.active_turn = assistant.uuid
-        thread_flags_recompute(thread=thread)
-        cancel.publish(str(thread.uuid))
+        # Flags change only when a flagged message arrives or an edit replaces one.
+        if verdict.is_flagged or plan.edited is not None or thread.is_flagged:
+            thread_flags_recompute(thread=thread)
+        if plan.thread is not None:  # an older turn of this thread may be running: supersede it
+            cancel.publish(str(thread.uuid))
         _audit_detections(plan.user, thread, verdict)
     return StartedTurn(
         thread=thread,

@@ -27,6 +27,8 @@ async def application(scope, receive, send):
         message = await receive()
         if message["type"] == "lifespan.startup":
             registry.reset()
+            if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+                hub.start()  # listen before the first turn, so no early cancel is missed
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await registry.shutdown(settings.AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/marketplace-chat/", include("anonymous_chat.urls")),
+    path("api/", include("anonymous_chat.analytics_urls")),
     path("api/", include("chat.urls")),
 ]
 
