@@ -15,6 +15,7 @@ from chat.models import (
     Severity,
     Thread,
 )
+from chat.tools import REGISTRY as TOOL_REGISTRY
 from config.rest import FieldSelectionMixin
 from config.schema import OPTIONAL_FIELDS
 
@@ -257,6 +258,11 @@ class ChatFrameSerializer(serializers.Serializer):
     m = serializers.DictField(required=False, help_text="Metadata: uuids, tokens, finish reason.")
 
 
+@extend_schema_field({"type": "string", "enum": sorted(TOOL_REGISTRY)})
+class ToolNameField(serializers.CharField):
+    """A tool name: documented as the registry's names; any other is the 400 `unknown_tool`."""
+
+
 class ToolExecuteInput(serializers.Serializer):
-    tool = serializers.CharField(max_length=100, help_text="Tool name.")
+    tool = ToolNameField(max_length=100, help_text="Tool name.")
     arguments = serializers.DictField(required=False, default=dict, help_text="Tool arguments.")

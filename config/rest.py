@@ -73,6 +73,16 @@ class DatabaseUnavailable(DomainError):
     default_detail = "The service is temporarily unavailable. Please retry shortly."
 
 
+def _raised_by_a_parser(exc: BaseException) -> bool:
+    """Whether a request parser (rest_framework/parsers.py) is on the exception's traceback."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.replace("\\", "/").endswith("rest_framework/parsers.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler plus domain headers and extra keys; Django's 404/403 in DRF's shape.
 
@@ -80,8 +90,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     Retry-After, not a 500: the request can simply be sent again.
     """
     if isinstance(exc, OperationalError | InterfaceError):
-        logger.warning("Database unavailable: %s", type(exc).__name__)
+        logger.warning("Database unavailable: %s: %s", type(exc).__name__, str(exc)[:200])
         exc = DatabaseUnavailable(headers={"Retry-After": "5"})
+    if isinstance(exc, RecursionError) and _raised_by_a_parser(exc):
+        # json.loads of a deeply nested body raises RecursionError, which DRF does not catch.
+        exc = exceptions.ParseError("Malformed request body: nested too deeply.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -8,6 +8,7 @@ schema-driven fuzzer meets no undocumented status. The hook adds the shared erro
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from config.rest import IsStaff, IsStaffOrSupport
@@ -47,7 +48,7 @@ class ApiAutoSchema(AutoSchema):
         staff_only = (IsStaff, IsStaffOrSupport)
         if any(isinstance(p, staff_only) for p in perms):
             codes.add("403")
-        if "{" in self.path:
+        if "{" in self.path or self._request_names_objects():
             codes.add("404")
         if self.method in ("POST", "PUT", "PATCH") or self._has_query_parameters():
             codes.add("400")
@@ -55,6 +56,20 @@ class ApiAutoSchema(AutoSchema):
             codes.add("429")
         codes |= {str(c) for c in getattr(view, "extra_error_statuses", ())}
         return codes
+
+    def _request_names_objects(self) -> bool:
+        """A writable uuid in the request body names an object, which may not exist (404)."""
+        if self.method not in ("POST", "PUT", "PATCH"):
+            return False
+        serializer = self.get_request_serializer()
+        if isinstance(serializer, type) and issubclass(serializer, serializers.Serializer):
+            serializer = serializer()
+        if not isinstance(serializer, serializers.Serializer):
+            return False
+        fields = serializer.fields
+        return any(
+            isinstance(f, serializers.UUIDField) and not f.read_only for f in fields.values()
+        )
 
     def _has_query_parameters(self) -> bool:
         if self.method not in ("GET", "HEAD"):

@@ -96,7 +96,7 @@ def settings_env(settings) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def server_process(settings) -> Iterator[str]:
+def server_process(settings, **extra_env: str) -> Iterator[str]:
     """Another uvicorn process of the project, on the same test database and settings."""
     import os
     import subprocess
@@ -114,7 +114,7 @@ def server_process(settings) -> Iterator[str]:
             *("--no-access-log", "--no-proxy-headers", "--log-level", "warning"),
         ],
         cwd=BASE_DIR,
-        env={**os.environ, **settings_env(settings)},
+        env={**os.environ, **settings_env(settings), **extra_env},
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -75,7 +75,10 @@ def real_usage() -> int:
 @pytest.fixture
 def two_servers(transactional_db, llm, settings):
     """Two uvicorn processes on one database (the test process only sends requests)."""
-    with server_process(settings) as first, server_process(settings) as second:
+    # A pool as large as the burst each process receives (25 at once), as a deployment
+    # sized for it would have: this test is about the caps, not about pool starvation.
+    pool = {"DB_POOL_MAX_SIZE": "30"}
+    with server_process(settings, **pool) as first, server_process(settings, **pool) as second:
         yield [first, second]
 
 

@@ -1,0 +1,269 @@
+"""Bad input against the live server: a clear 4xx in DRF's error shape (or the documented
+clamp), never a 5xx, and nothing already stored is lost or changed by a refused request."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from chat.models import ChatSession, Message, Thread
+from tests.chat.streamkit import auth, post_stream
+from tests.reliability.matrixkit import populate
+
+pytestmark = [pytest.mark.timeout(300)]
+
+ONE_MIB = 1_048_576
+STREAM = "/api/chat/stream/"
+
+
+def nested(depth: int) -> bytes:
+    return b'{"input": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+# (name, method, path, request kwargs, accepted statuses). `{thread}` is the caller's thread.
+CASES = [
+    # Bodies.
+    # (A form with percent-encoded invalid UTF-8 is not here: Django decodes it with U+FFFD.)
+    ("oversized json", "POST", STREAM, {"json": {"input": "x" * (ONE_MIB + 10)}}, {400, 413}),
+    (
+        "oversized form",
+        "POST",
+        STREAM,
+        {"data": {"input": "x" * (ONE_MIB + 10)}},
+        {400, 413},
+    ),
+    (
+        "invalid utf-8",
+        "POST",
+        STREAM,
+        {"content": b'{"input": "\xff\xfe\xc3("}', "headers": {"content-type": "application/json"}},
+        {400},
+    ),
+    (
+        "deeply nested json",
+        "POST",
+        STREAM,
+        {"content": nested(100_000), "headers": {"content-type": "application/json"}},
+        {400},
+    ),
+    (
+        "truncated json",
+        "POST",
+        STREAM,
+        {"content": b'{"input": "hi"', "headers": {"content-type": "application/json"}},
+        {400},
+    ),
+    ("json array body", "POST", STREAM, {"json": ["hi"]}, {400}),
+    ("json scalar body", "POST", STREAM, {"json": 42}, {400}),
+    ("input is a list", "POST", STREAM, {"json": {"input": ["hi"]}}, {400}),
+    ("input is an object", "POST", STREAM, {"json": {"input": {"text": "hi"}}}, {400}),
+    ("input is null", "POST", STREAM, {"json": {"input": None}}, {400}),
+    # DRF reads an integer as UUID(int=...): a uuid that names no thread.
+    ("thread_uuid is a number", "POST", STREAM, {"json": {"input": "hi", "thread_uuid": 7}}, {404}),
+    (
+        "thread_uuid is a word",
+        "POST",
+        STREAM,
+        {"json": {"input": "hi", "thread_uuid": "seven"}},
+        {400},
+    ),
+    (
+        "unknown mode",
+        "POST",
+        STREAM,
+        {"json": {"input": "hi", "thread_uuid": "{thread}", "mode": "rewind"}},
+        {400},
+    ),
+    (
+        "text/plain body",
+        "POST",
+        STREAM,
+        {"content": b"hi", "headers": {"content-type": "text/plain"}},
+        {415},
+    ),
+    (
+        "xml body",
+        "POST",
+        STREAM,
+        {"content": b"<input>hi</input>", "headers": {"content-type": "application/xml"}},
+        {415},
+    ),
+    (
+        "no content type",
+        "POST",
+        STREAM,
+        {"content": b'{"input": "hi"}', "headers": {"content-type": ""}},
+        {400, 415},
+    ),
+    (
+        "feedback: score is text",
+        "POST",
+        "/api/chat-messages/{answer}/feedback/",
+        {"json": {"score": "very"}},
+        {400},
+    ),
+    (
+        "feedback: unknown category",
+        "POST",
+        "/api/chat-messages/{answer}/feedback/",
+        {"json": {"score": False, "category": "boring"}},
+        {400},
+    ),
+    (
+        "tools: arguments is a list",
+        "POST",
+        "/api/chat-tools/execute/",
+        {"json": {"tool": "current_time", "arguments": [1]}},
+        {400},
+    ),
+    (
+        "tools: unknown tool",
+        "POST",
+        "/api/chat-tools/execute/",
+        {"json": {"tool": "launch_rockets"}},
+        {400},
+    ),
+    (
+        "quota: limit is text",
+        "POST",
+        "/api/chat-quota/set_quota/",
+        {"json": {"user_uuid": "{user}", "daily_limit": "lots"}},
+        {400, 403},
+    ),
+    (
+        "public stream: input is a list",
+        "POST",
+        "/api/marketplace-chat/stream/",
+        {"json": {"input": ["hi"], "session_id": "bad-input-0001"}},
+        {400},
+    ),
+    (
+        "public feedback: unknown score",
+        "POST",
+        "/api/marketplace-chat/feedback/",
+        {
+            "json": {
+                "interaction_uuid": "5b3f0c2e-8d7a-4c1e-9f5a-2d6b8e4a1c3f",
+                "feedback_token": "x",
+                "score": 5,
+            }
+        },
+        {400},
+    ),
+    # Query parameters.
+    ("unknown ordering key", "GET", "/api/chat-threads/?o=password", {}, {400}),
+    ("ordering key injection", "GET", "/api/chat-threads/?o=-created;DROP TABLE", {}, {400}),
+    ("unknown severity", "GET", "/api/chat-threads/?max_severity=apocalyptic", {}, {400}),
+    ("boolean junk", "GET", "/api/chat-threads/?is_archived=maybe", {}, {400}),
+    ("date junk", "GET", "/api/chat-threads/?created_after=yesterday", {}, {400}),
+    ("number junk", "GET", "/api/chat-threads/?input_tokens_min=many", {}, {400}),
+    ("page zero", "GET", "/api/chat-threads/?page=0", {}, {400}),
+    ("page negative", "GET", "/api/chat-threads/?page=-1", {}, {400}),
+    ("page text", "GET", "/api/chat-threads/?page=two", {}, {400}),
+    ("huge page", "GET", "/api/chat-threads/?page=99999999999999999999", {}, {200}),
+    ("unknown field selection", "GET", "/api/chat-threads/?field=secret", {}, {400}),
+    ("message thread not a uuid", "GET", "/api/chat-messages/?thread=not-a-uuid", {}, {400}),
+    ("messages page_size text", "GET", "/api/chat-messages/?page_size=lots", {}, {400}),
+    ("quota user_uuid not a uuid", "GET", "/api/chat-quota/usage/?user_uuid=nope", {}, {400, 404}),
+    # Malformed uuids in paths: the same 404 as an unknown uuid.
+    ("thread path not a uuid", "GET", "/api/chat-threads/not-a-uuid/", {}, {404}),
+    ("thread path too long", "GET", "/api/chat-threads/" + "a" * 5000 + "/", {}, {404}),
+    ("thread path unicode", "GET", "/api/chat-threads/%F0%9F%98%80/", {}, {404}),
+    ("thread path bad percent", "GET", "/api/chat-threads/%ZZ/", {}, {404}),
+    ("archive not a uuid", "POST", "/api/chat-threads/123/archive/", {"json": {}}, {404}),
+    ("session not a uuid", "GET", "/api/chat-sessions/0x1/", {}, {404}),
+    (
+        "feedback not a uuid",
+        "POST",
+        "/api/chat-messages/nope/feedback/",
+        {"json": {"score": True}},
+        {404},
+    ),
+    ("invalid utf-8 in a path", "GET", "/api/chat-threads/%FF%FE/", {}, {404}),
+]
+
+
+def shape_ok(response: httpx.Response) -> bool:
+    """DRF's error shape: a non-empty JSON object (`detail`, or field -> messages)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and bool(body)
+
+
+def snapshot():
+    return (
+        list(Thread.objects.order_by("pk").values_list("uuid", "name", "is_archived")),
+        list(
+            Message.objects.order_by("pk").values_list(
+                "uuid", "thread_id", "role", "blocks", "feedback_score"
+            )
+        ),
+    )
+
+
+def test_bad_input_is_a_clear_4xx_and_loses_nothing(
+    settings, chat_server, llm, user, other_user, staff
+):
+    settings.AI_ASSISTANT_ENABLED_ROLES = "anonymous"
+    w = populate(chat_server, llm, owner=user, staff=staff)
+    before = snapshot()
+    values = {"{thread}": w.thread_uuid, "{answer}": w.answer_uuid, "{user}": str(user.uuid)}
+    problems: list[str] = []
+    with httpx.Client(base_url=chat_server, headers=auth(user), timeout=60) as client:
+        for name, method, path, kwargs, accepted in CASES:
+            for key, value in values.items():
+                path = path.replace(key, value)
+            if "json" in kwargs and isinstance(kwargs["json"], dict):
+                kwargs = {
+                    **kwargs,
+                    "json": json.loads(
+                        json.dumps(kwargs["json"]).replace("{thread}", w.thread_uuid)
+                    ),
+                }
+            response = client.request(method, path, **kwargs)
+            status = response.status_code
+            if status not in accepted:
+                problems.append(f"{name}: {status} (want {sorted(accepted)}) {response.text[:200]}")
+            elif status >= 400 and not shape_ok(response):
+                problems.append(
+                    f"{name}: {status} without DRF's error shape: {response.text[:200]}"
+                )
+    assert not problems, "\n".join(problems)
+    assert snapshot() == before, "a refused request changed stored data"
+    # The server still works, and the data accepted before is all there.
+    again = post_stream(chat_server, user, input="Still there?", thread_uuid=w.thread_uuid)
+    assert again.status == 200, again.raw
+    messages = httpx.get(
+        f"{chat_server}/api/chat-messages/", params={"thread": w.thread_uuid}, headers=auth(user)
+    ).json()
+    assert [m["uuid"] for m in messages][:2] == [w.user_message_uuid, w.answer_uuid]
+
+
+def test_a_billion_page_size_is_clamped_to_300(chat_server, user):
+    session = ChatSession.objects.create(user=user)
+    Thread.objects.bulk_create(Thread(chat_session=session, name=f"t{i}") for i in range(305))
+    for path in ("/api/chat-threads/", "/api/chat-messages/", "/api/chat-sessions/"):
+        response = httpx.get(
+            f"{chat_server}{path}", params={"page_size": 1_000_000_000}, headers=auth(user)
+        )
+        assert response.status_code == 200, response.text
+        assert isinstance(response.json(), list)
+    threads = httpx.get(
+        f"{chat_server}/api/chat-threads/",
+        params={"page_size": 1_000_000_000, "page": 1},
+        headers=auth(user),
+    )
+    assert len(threads.json()) == 300
+    assert threads.headers["X-Result-Count"] == "305"
+    assert 'page=2>; rel="next"' in threads.headers["Link"]
+    second = httpx.get(
+        f"{chat_server}/api/chat-threads/",
+        params={"page_size": 10**30, "page": 2},
+        headers=auth(user),
+    )
+    assert second.status_code == 200, second.text
+    assert len(second.json()) == 5
