@@ -119,15 +119,11 @@ def rate_limit_feedback(caller: Caller) -> None:
         VisitorBudget,
         _visitor(caller).pk,
         (
-            budget.Cap(
+            budget.minute_cap(
                 "feedback_minute_burst",
-                Period.MINUTE,
-                "minute_requests",
-                "minute_start",
+                "minute",
                 cap,
-                status=429,
-                detail="Too many requests. Please retry in a minute.",
-                counts_requests=True,
+                "Too many requests. Please retry in a minute.",
             ),
         ),
     )

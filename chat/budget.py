@@ -241,6 +241,20 @@ def _site_values() -> dict[str, Any]:
     return values
 
 
+def minute_cap(code: str, prefix: str, per_minute: int, detail: str) -> Cap:
+    """A requests-per-minute cap on `<prefix>_requests` / `<prefix>_start`; <=0 is off."""
+    return Cap(
+        code,
+        Period.MINUTE,
+        f"{prefix}_requests",
+        f"{prefix}_start",
+        per_minute if per_minute > 0 else -1,
+        status=429,
+        detail=detail,
+        counts_requests=True,
+    )
+
+
 def site_row(*, anonymous: bool) -> Row:
     from chat.models import GlobalBudget
 
@@ -264,29 +278,20 @@ def site_row(*, anonymous: bool) -> Row:
             -1,
             counts_requests=True,
         ),
-        Cap(
+        minute_cap(
             "global_minute_burst",
-            Period.MINUTE,
-            "minute_requests",
-            "minute_start",
-            per_minute if per_minute > 0 else -1,
-            status=429,
-            detail="The assistant is busy right now. Please retry in a minute.",
-            counts_requests=True,
+            "minute",
+            per_minute,
+            "The assistant is busy right now. Please retry in a minute.",
         ),
     ]
-    anonymous_minute = settings.AI_ASSISTANT_ANONYMOUS_REQUESTS_PER_MINUTE
     if anonymous:
         caps.append(
-            Cap(
+            minute_cap(
                 "anonymous_minute_burst",
-                Period.MINUTE,
-                "anonymous_minute_requests",
-                "anonymous_minute_start",
-                anonymous_minute if anonymous_minute > 0 else -1,
-                status=429,
-                detail="The public assistant is busy right now. Please retry in a minute.",
-                counts_requests=True,
+                "anonymous_minute",
+                settings.AI_ASSISTANT_ANONYMOUS_REQUESTS_PER_MINUTE,
+                "The public assistant is busy right now. Please retry in a minute.",
             )
         )
     return Row(GlobalBudget, 1, tuple(caps), values=_site_values())
@@ -310,15 +315,11 @@ def user_row(user: Any) -> Row:
     per_minute = settings.AI_ASSISTANT_USER_REQUESTS_PER_MINUTE
     if per_minute > 0:
         caps.append(
-            Cap(
+            minute_cap(
                 "user_minute_burst",
-                Period.MINUTE,
-                "minute_requests",
-                "minute_start",
+                "minute",
                 per_minute,
-                status=429,
-                detail="You are sending messages too fast. Please retry in a minute.",
-                counts_requests=True,
+                "You are sending messages too fast. Please retry in a minute.",
             )
         )
     values = {f.attname: getattr(quota, f.attname) for f in TokenQuota._meta.concrete_fields}

@@ -12,29 +12,12 @@ from django.utils import timezone
 
 from chat.models import GlobalBudget
 from tests.anonymous_chat.analyticskit import click, days_ago, turn, verdict, vote
-from tests.conftest import client_for
 
 BASE = "/api/anonymous-chat-interactions/"
 CONVERSATIONS = f"{BASE}conversations/"
 KPI = f"{BASE}kpi/"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_api(staff):
-    return client_for(staff)
-
-
-@pytest.fixture
-def four_turns():
-    first = turn("s-1", slug="slug-a", at=days_ago(3), input_tokens=100, output_tokens=20)
-    second = turn("s-1", slug="slug-a", at=days_ago(2), input_tokens=15, output_tokens=8)
-    third = turn("s-2", slug="slug-a", at=days_ago(1), is_flagged=True, severity="high")
-    fourth = turn("s-3", slug="slug-b", at=days_ago(1, hour=13))
-    vote(first, 1)
-    vote(second, -1, "inaccurate")
-    return first, second, third, fourth
 
 
 def _get(api, path, **params):
