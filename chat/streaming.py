@@ -8,6 +8,7 @@ from a queue. The registry caps tasks in flight and lets a shutdown finish or in
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -62,6 +63,34 @@ def release_connection() -> None:
         connection.close()
 
 
+class DisconnectWatch:
+    """Set by the ASGI entry point when the server reports the client gone.
+
+    Django cancels a streaming response on disconnect, but our relay generator may be
+    suspended at a `yield` then, and only learns of it when it is garbage-collected; this
+    watch tells the running answer at once.
+    """
+
+    def __init__(self) -> None:
+        self.gone = False
+        self.events: list[asyncio.Event] = []
+
+    def fire(self) -> None:
+        self.gone = True
+        for event in self.events:
+            event.set()
+
+    def add(self, event: asyncio.Event) -> None:
+        self.events.append(event)
+        if self.gone:
+            event.set()
+
+
+disconnect_watch: contextvars.ContextVar[DisconnectWatch | None] = contextvars.ContextVar(
+    "disconnect_watch", default=None
+)
+
+
 class StreamRegistry:
     def __init__(self) -> None:
         self.tasks: set[asyncio.Task] = set()
@@ -106,6 +135,9 @@ def ndjson_response(runner: Runner) -> StreamingHttpResponse:
 async def _relay(runner: Runner):
     queue: asyncio.Queue = asyncio.Queue()
     signals = Signals(shutting_down=None)
+    watch = disconnect_watch.get()
+    if watch is not None:
+        watch.add(signals.client_gone)
 
     async def run() -> None:
         signals.shutting_down = registry.shutting_down

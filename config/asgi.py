@@ -14,6 +14,9 @@ django_application = get_asgi_application()
 
 
 async def application(scope, receive, send):
+    if scope["type"] == "http":
+        await _http(scope, receive, send)
+        return
     if scope["type"] != "lifespan":
         await django_application(scope, receive, send)
         return
@@ -36,3 +39,22 @@ async def application(scope, receive, send):
             await close_clients()
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+async def _http(scope, receive, send):
+    """Django's handler, with the client's disconnect passed on to running answers."""
+    from chat.streaming import DisconnectWatch, disconnect_watch
+
+    watch = DisconnectWatch()
+    token = disconnect_watch.set(watch)
+
+    async def watched_receive():
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            watch.fire()
+        return message
+
+    try:
+        await django_application(scope, watched_receive, send)
+    finally:
+        disconnect_watch.reset(token)
