@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models, transaction
@@ -22,6 +23,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from config.rest import DomainError
+
+T = TypeVar("T")
 
 
 class Period(enum.Enum):
@@ -116,6 +119,10 @@ class Grant:
 class _Lost(Exception):
     """Another request took the room between our read and our update: read again."""
 
+    def __init__(self, cap: Cap):
+        super().__init__(cap.code)
+        self.cap = cap
+
 
 def _reserve_row(row: Row, tokens: int, now: dt.datetime) -> bool:
     condition = Q(pk=row.pk)
@@ -144,32 +151,61 @@ def admit(*, rows: list[Row], input_tokens: int, max_tokens: int, extra_tokens: 
     Refuses (CapacityError) when a request cap is reached, or when what remains does not cover
     the input and the extra with at least one completion token to spare.
     """
+    estimate = {
+        "input_tokens": input_tokens,
+        "max_tokens": max_tokens,
+        "extra_tokens": extra_tokens,
+    }
+    grant, _ = admit_with(rows, lambda: (None, estimate))
+    return grant
+
+
+def admit_with(rows: list[Row], work: Callable[[], tuple[T, dict[str, int]]]) -> tuple[Grant, T]:
+    """Run `work` and reserve what it estimates, in one transaction: both or neither.
+
+    `work` writes what the admitted request stores and returns it with its estimate
+    (`input_tokens`, `max_tokens`, `extra_tokens`); the reservation's UPDATEs come last, so the
+    shared counter rows stay locked only until the commit. A refusal rolls `work` back. When a
+    concurrent request took the room between our read and our update, everything is tried
+    again (at most 5 times) on fresh values.
+    """
+    last_cap: Cap = rows[0].caps[0]
     for attempt in range(5):
-        now = timezone.now()
-        values = {id(r): r.values if attempt == 0 and r.values else _read(r) for r in rows}
-        token_caps = [(c, values[id(r)]) for r in rows for c in r.caps if not c.counts_requests]
-        for row in rows:
-            for cap in row.caps:
-                if cap.counts_requests and cap.remaining(values[id(row)], now) < 1:
-                    raise CapacityError(cap, now)
-        worst = input_tokens + max_tokens + extra_tokens
-        tightest = min(token_caps, key=lambda cv: cv[0].remaining(cv[1], now), default=None)
-        room = tightest[0].remaining(tightest[1], now) if tightest else math.inf
-        if room >= worst:
-            tokens, granted = worst, max_tokens
-        elif room > input_tokens + extra_tokens:
-            tokens, granted = int(room), int(room) - input_tokens - extra_tokens
-        else:
-            raise CapacityError(tightest[0], now)
         try:
             with transaction.atomic():
-                for row in rows:
-                    if not _reserve_row(row, tokens, now):
-                        raise _Lost()
-        except _Lost:
+                result, estimate = work()
+                grant, last_cap = _reserve(rows, fresh=attempt > 0, **estimate)
+            return grant, result
+        except _Lost as lost:
+            last_cap = lost.cap
             continue
-        return Grant(rows=rows, tokens=tokens, max_tokens=granted, at=now)
-    raise CapacityError(tightest[0] if tightest else rows[0].caps[0], timezone.now())
+    raise CapacityError(last_cap, timezone.now())
+
+
+def _reserve(
+    rows: list[Row], *, fresh: bool, input_tokens: int, max_tokens: int, extra_tokens: int = 0
+) -> tuple[Grant, Cap]:
+    now = timezone.now()
+    values = {id(r): r.values if r.values and not fresh else _read(r) for r in rows}
+    token_caps = [(c, values[id(r)]) for r in rows for c in r.caps if not c.counts_requests]
+    for row in rows:
+        for cap in row.caps:
+            if cap.counts_requests and cap.remaining(values[id(row)], now) < 1:
+                raise CapacityError(cap, now)
+    worst = input_tokens + max_tokens + extra_tokens
+    tightest = min(token_caps, key=lambda cv: cv[0].remaining(cv[1], now), default=None)
+    room = tightest[0].remaining(tightest[1], now) if tightest else math.inf
+    if room >= worst:
+        tokens, granted = worst, max_tokens
+    elif room > input_tokens + extra_tokens:
+        tokens, granted = int(room), int(room) - input_tokens - extra_tokens
+    else:
+        raise CapacityError(tightest[0], now)
+    cap = tightest[0] if tightest else rows[0].caps[0]
+    for row in rows:
+        if not _reserve_row(row, tokens, now):
+            raise _Lost(cap)
+    return Grant(rows=rows, tokens=tokens, max_tokens=granted, at=now), cap
 
 
 def settle(grant: Grant, actual_tokens: int) -> None:

@@ -109,6 +109,12 @@ async def _consume(gen: Generation, parser: FrameParser, emit: Emit, outcome: Ou
 
 async def _watch(gen: Generation, signals: Signals) -> str | None:
     """Return a finish reason as soon as the generation should stop."""
+
+    def interrupted() -> bool:
+        if signals.shutting_down is not None and signals.shutting_down.is_set():
+            return True
+        return signals.client_gone.is_set() and not settings.AI_ASSISTANT_CONTINUE_ON_DISCONNECT
+
     events = [signals.client_gone]
     if gen.wake is not None:
         events.append(gen.wake)
@@ -121,9 +127,7 @@ async def _watch(gen: Generation, signals: Signals) -> str | None:
         finally:
             for waiter in waiters:
                 waiter.cancel()
-        if signals.shutting_down is not None and signals.shutting_down.is_set():
-            return "interrupted"
-        if signals.client_gone.is_set() and not settings.AI_ASSISTANT_CONTINUE_ON_DISCONNECT:
+        if interrupted():
             return "interrupted"
         if gen.wake is not None:
             gen.wake.clear()
@@ -131,7 +135,9 @@ async def _watch(gen: Generation, signals: Signals) -> str | None:
             reason = await gen.stop_check()
             if reason:
                 return reason
-        if signals.client_gone.is_set():
+        if interrupted():  # the client may have left while the row was being read
+            return "interrupted"
+        if signals.client_gone.is_set():  # gone, but the answer is to be finished
             events = [e for e in events if e is not signals.client_gone]
 
 

@@ -41,6 +41,7 @@ def build_generation(started: turn.StartedTurn, verdict: Verdict) -> Generation:
 
 
 async def _title(started: turn.StartedTurn, spent: list[int]) -> str | None:
+    await asyncio.sleep(0)  # let the answer's request go out first: it is what the user waits for
     try:
         raw, usage = await llm.complete_once(
             prompts.title_messages(started.llm_text),

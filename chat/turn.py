@@ -28,6 +28,7 @@ from chat.models import (
     Role,
     SystemPrompt,
     Thread,
+    blocks_to_text,
     markdown_blocks,
 )
 from chat.selectors import message_active, thread_owned
@@ -68,7 +69,7 @@ class StartedTurn:
     thread: Thread
     assistant: Message
     user_message: Message | None
-    grant: budget.Grant
+    grant: budget.Grant | None
     history: list[dict[str, Any]] = field(default_factory=list)
     is_new_thread: bool = False
     llm_text: str = ""  # the stored (possibly redacted) user text the LLM receives
@@ -155,11 +156,6 @@ def history_before(thread: Thread, position: int) -> list[dict[str, Any]]:
     return history
 
 
-def _new_thread(user: User) -> Thread:
-    session: ChatSession = session_get_or_create(user=user)
-    return Thread.objects.create(chat_session=session)
-
-
 def _positions(plan: TurnPlan, thread: Thread) -> tuple[int, int]:
     """(user position, assistant position) for this turn."""
     if plan.edited is not None:
@@ -191,90 +187,86 @@ def worst_case(
     }
 
 
-def turn_admit(
-    *, user: User, text: str, history: list[dict[str, Any]], custom: str | None, new_thread: bool
-) -> budget.Grant:
-    """Reserve the turn's worst case on the user's quota and the site budget (or refuse)."""
-    estimate = worst_case(
-        text=text, history=history, system=prompts.system_prompt(custom), new_thread=new_thread
-    )
-    return budget.admit(rows=[budget.user_row(user), budget.site_row(anonymous=False)], **estimate)
-
-
 def turn_start(*, plan: TurnPlan, verdict: Verdict) -> StartedTurn:
-    """Admit the turn, then store the user message and reserve the answer.
+    """Store the user message, reserve the answer and admit the turn, in one transaction.
 
-    Admission is its own short transaction, so the site-wide counter row is locked only for
-    a few statements; if storing then fails, the reservation is released. A refused admission
-    (CapacityError) stores nothing. The stored user text is the verdict's redacted text, and it
-    is what the LLM receives. Starting a turn supersedes any turn still generating on the thread.
+    The reservation on the user's quota and the site budget is the transaction's last step,
+    so the shared counter rows stay locked only until the commit; a refused admission
+    (CapacityError) rolls everything back and stores nothing. The stored user text is the
+    verdict's redacted text, and it is what the LLM receives. Starting a turn supersedes any
+    turn still generating on the thread.
     """
     llm_text = (
         plan.regenerated.text if plan.regenerated is not None else policy.stored_text(verdict)
     )
     custom = active_custom_instructions()
-    estimate_history = []
-    if plan.thread is not None:
-        estimate_history = history_before(plan.thread, _positions(plan, plan.thread)[0])
-    grant = turn_admit(
-        user=plan.user,
-        text=llm_text,
-        history=estimate_history,
-        custom=custom,
-        new_thread=plan.is_new_thread,
-    )
-    try:
-        return _store_turn(plan, verdict, grant, llm_text, custom)
-    except BaseException:
-        budget.settle(grant, 0)
-        raise
+    system = prompts.system_prompt(custom)
+    rows = [budget.user_row(plan.user), budget.site_row(anonymous=False)]
 
-
-def _store_turn(
-    plan: TurnPlan, verdict: Verdict, grant: budget.Grant, llm_text: str, custom: str | None
-) -> StartedTurn:
-    with transaction.atomic():
-        if plan.thread is None:  # created here: nobody else can see it, nothing to read back
-            thread, (user_pos, answer_pos), history = _new_thread(plan.user), (1, 2), []
-        else:
-            thread = Thread.objects.select_for_update().get(pk=plan.thread.pk)
-            user_pos, answer_pos = _positions(plan, thread)
-            history = history_before(thread, user_pos)
-        user_message = plan.regenerated
-        if plan.regenerated is None:
-            user_message = Message.objects.create(
-                thread=thread,
-                role=Role.USER,
-                sequence_index=user_pos,
-                replaces=plan.edited,
-                blocks=markdown_blocks(policy.stored_text(verdict)),
-                **policy.detection_fields(verdict),
-            )
-        assistant = Message.objects.create(
-            thread=thread,
-            role=Role.ASSISTANT,
-            sequence_index=answer_pos,
-            replaces=plan.answer,
-            model=settings.AI_ASSISTANT_MODEL,
-            warning=verdict.user_message if verdict.action in (Action.WARN, Action.REDACT) else "",
+    def store() -> tuple[StartedTurn, dict[str, int]]:
+        started = _store_turn(plan, verdict, llm_text, custom)
+        estimate = worst_case(
+            text=llm_text, history=started.history, system=system, new_thread=plan.is_new_thread
         )
-        now = timezone.now()
+        return started, estimate
+
+    grant, started = budget.admit_with(rows, store)
+    started.grant = grant
+    return started
+
+
+def _store_turn(plan: TurnPlan, verdict: Verdict, llm_text: str, custom: str | None) -> StartedTurn:
+    """The turn's rows (inside admit_with's transaction)."""
+    answer_uuid = uuid.uuid4()
+    now = timezone.now()
+    if plan.thread is None:  # created here: nobody else can see it, nothing to read back
+        session: ChatSession = session_get_or_create(user=plan.user)
+        thread = Thread.objects.create(chat_session=session, active_turn=answer_uuid)
+        (user_pos, answer_pos), history = (1, 2), []
+    else:
+        thread = Thread.objects.select_for_update().get(pk=plan.thread.pk)
+        user_pos, answer_pos = _positions(plan, thread)
+        history = history_before(thread, user_pos)
         Thread.objects.filter(pk=thread.pk).update(
-            modified=now, cancel_requested_at=None, active_turn=assistant.uuid
+            modified=now, cancel_requested_at=None, active_turn=answer_uuid
         )
-        thread.modified, thread.cancel_requested_at = now, None
-        thread.active_turn = assistant.uuid
-        # Flags change only when a flagged message arrives or an edit replaces one.
-        if verdict.is_flagged or plan.edited is not None or thread.is_flagged:
-            thread_flags_recompute(thread=thread)
-        if plan.thread is not None:  # an older turn of this thread may be running: supersede it
-            cancel.publish(str(thread.uuid))
-        _audit_detections(plan.user, thread, verdict)
+        thread.modified, thread.cancel_requested_at, thread.active_turn = now, None, answer_uuid
+    user_message = plan.regenerated
+    new_rows = []
+    if plan.regenerated is None:
+        blocks = markdown_blocks(policy.stored_text(verdict))
+        user_message = Message(  # bulk_create skips save(): search_text is set here
+            thread=thread,
+            role=Role.USER,
+            sequence_index=user_pos,
+            replaces=plan.edited,
+            blocks=blocks,
+            search_text=blocks_to_text(blocks),
+            **policy.detection_fields(verdict),
+        )
+        new_rows.append(user_message)
+    assistant = Message(
+        uuid=answer_uuid,
+        thread=thread,
+        role=Role.ASSISTANT,
+        sequence_index=answer_pos,
+        replaces=plan.answer,
+        model=settings.AI_ASSISTANT_MODEL,
+        warning=verdict.user_message if verdict.action in (Action.WARN, Action.REDACT) else "",
+    )
+    new_rows.append(assistant)
+    Message.objects.bulk_create(new_rows)
+    # Flags change only when a flagged message arrives or an edit replaces one.
+    if verdict.is_flagged or plan.edited is not None or thread.is_flagged:
+        thread_flags_recompute(thread=thread)
+    if plan.thread is not None:  # an older turn of this thread may be running: supersede it
+        cancel.publish(str(thread.uuid))
+    _audit_detections(plan.user, thread, verdict)
     return StartedTurn(
         thread=thread,
         assistant=assistant,
         user_message=None if plan.regenerated is not None else user_message,
-        grant=grant,
+        grant=None,  # set once admitted
         history=history,
         is_new_thread=plan.is_new_thread,
         llm_text=llm_text,
