@@ -148,7 +148,7 @@ def test_thumbs_down_with_a_category_is_stored(web_server, page, alice, llm):
         "The sizes are wrong",
     )
 
-    answer.get_by_role("button", name="Helpful", exact=False).first.click()
+    answer.get_by_role("button", name="Helpful", exact=True).click()
     expect(answer.locator(".feedback-status")).to_contain_text("Rated helpful.")
     stored.refresh_from_db()
     assert (stored.feedback_score, stored.feedback_category) == (True, None)

@@ -83,7 +83,7 @@ def test_session_id_survives_a_reload_and_thumbs_up_is_stored(web_server, page, 
     sessions = set(AnonymousChatInteraction.objects.values_list("session_id", flat=True))
     assert sessions == {first}
 
-    page.locator(ANSWER).get_by_role("button", name="👍 Helpful", exact=True).click()
+    page.locator(ANSWER).get_by_role("button", name="Helpful", exact=True).click()
     expect(page.locator(f"{ANSWER} .feedback-status")).to_have_text("Thank you for your feedback.")
     latest = AnonymousChatInteraction.objects.get(user_input="And storage?")
     assert AnonymousChatFeedback.objects.get(interaction=latest).score == 1

@@ -65,7 +65,7 @@ function dataTable(caption, headers, rows) {
   return details;
 }
 
-const PLOT = { width: 640, height: 240, left: 44, right: 12, top: 12, bottom: 34 };
+const PLOT = { width: 420, height: 210, left: 36, right: 8, top: 10, bottom: 28 };
 
 function axes(svg, labels, max) {
   const { width, height, left, right, top, bottom } = PLOT;
@@ -77,11 +77,13 @@ function axes(svg, labels, max) {
     svg.append(svgEl("text", { x: left - 6, y: y + 4, class: "axis-label", "text-anchor": "end" }, String(value)));
   }
   const slot = (width - left - right) / Math.max(labels.length, 1);
-  const every = Math.max(1, Math.ceil(labels.length / 8));
+  const every = Math.max(1, Math.ceil(labels.length / 6));
   labels.forEach((label, index) => {
-    if (index % every && index !== labels.length - 1) return;
-    const x = left + slot * (index + 0.5);
-    svg.append(svgEl("text", { x, y: height - bottom + 18, class: "axis-label", "text-anchor": "middle" }, String(label).slice(5)));
+    if ((labels.length - 1 - index) % every) return; // counted back from today, always shown
+    const last = index === labels.length - 1 && labels.length > 1;
+    const x = last ? width - right : left + slot * (index + 0.5);
+    const anchor = last ? "end" : "middle"; // the last label must not run off the edge
+    svg.append(svgEl("text", { x, y: height - bottom + 18, class: "axis-label", "text-anchor": anchor }, String(label).slice(5)));
   });
   return { slot, plotHeight };
 }
@@ -134,7 +136,7 @@ export function stackedBarChart(container, { labels, series, summary }) {
   });
   const legend = svgEl("g", { class: "legend" });
   series.forEach((s, index) => {
-    const x = PLOT.left + index * 110;
+    const x = PLOT.left + index * 76;
     const y = PLOT.height + 10;
     legend.append(svgEl("rect", { x, y: y - 9, width: 10, height: 10, class: `segment ${s.className}` }));
     legend.append(svgEl("text", { x: x + 14, y, class: "axis-label" }, s.name));

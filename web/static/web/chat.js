@@ -3,6 +3,7 @@
 
 import { ApiError, apiFetch, describeError, formatTime, readNdjson } from "./api.js";
 import { setupLogin } from "./login.js";
+import { voteButton } from "./icons.js";
 import { StreamView, blocksText, renderBlocks, renderMarkdown } from "./markdown.js";
 
 const $ = (id) => document.getElementById(id);
@@ -208,9 +209,8 @@ function feedbackControls(message) {
   const box = el("div", "feedback");
   box.setAttribute("role", "group");
   box.setAttribute("aria-label", "Rate this answer");
-  const up = el("button", "vote up", "👍 Helpful");
-  const down = el("button", "vote down", "👎 Not helpful");
-  for (const button of [up, down]) button.type = "button";
+  const up = voteButton(false);
+  const down = voteButton(true);
   up.setAttribute("aria-pressed", String(message.feedback_score === true));
   down.setAttribute("aria-pressed", String(message.feedback_score === false));
   const status = el("p", "feedback-status");

@@ -2,6 +2,7 @@
 // client-generated session id, thumbs up/down per answer and click tracking on offering links.
 
 import { ApiError, apiFetch, local, readNdjson } from "./api.js";
+import { voteButton } from "./icons.js";
 import { StreamView, renderMarkdown } from "./markdown.js";
 
 const $ = (id) => document.getElementById(id);
@@ -69,12 +70,9 @@ function feedbackControls(ticket) {
   const box = el("div", "feedback");
   box.setAttribute("role", "group");
   box.setAttribute("aria-label", "Was this answer helpful?");
-  const up = el("button", "vote up", "👍 Helpful");
-  const down = el("button", "vote down", "👎 Not helpful");
-  for (const button of [up, down]) {
-    button.type = "button";
-    button.setAttribute("aria-pressed", "false");
-  }
+  const up = voteButton(false);
+  const down = voteButton(true);
+  for (const button of [up, down]) button.setAttribute("aria-pressed", "false");
   const status = el("p", "feedback-status");
   status.setAttribute("aria-live", "polite");
   const vote = async (score, category = "", comment = "") => {

@@ -202,7 +202,7 @@ async function showSession(sessionId) {
     const flagged = turn.is_flagged ? `flagged (${turn.severity || "none"})` : "";
     items.push(turnItem("user", [{ key: "markdown", content: turn.user_input }], [formatTime(turn.created), flagged, turn.warning]));
     const feedback = turn.feedback && turn.feedback.score
-      ? `vote ${turn.feedback.score > 0 ? "👍" : "👎"}${turn.feedback.category ? ` (${turn.feedback.category})` : ""}`
+      ? `voted ${turn.feedback.score > 0 ? "helpful" : "not helpful"}${turn.feedback.category ? ` (${turn.feedback.category})` : ""}`
       : "";
     const clicks = turn.click_count ? `${turn.click_count} click(s) on offerings` : "";
     items.push(turnItem("assistant", turn.assistant_blocks, [feedback, clicks, `${count((turn.input_tokens || 0) + (turn.output_tokens || 0))} tokens`]));
@@ -217,7 +217,7 @@ async function showThread(thread) {
       formatTime(message.created),
       message.is_flagged ? `flagged (${message.severity})` : "",
       message.warning,
-      message.feedback_score === null ? "" : `vote ${message.feedback_score ? "👍" : "👎"}`,
+      message.feedback_score === null ? "" : `voted ${message.feedback_score ? "helpful" : "not helpful"}`,
     ]),
   );
   openTranscript(`Messages of ${thread.name || "an untitled thread"} (${thread.user_username})`, items);
