@@ -226,5 +226,6 @@ def test_refusals_say_when_to_try_again(
         expect(notice).to_contain_text("You can try again in")
         expect(notice).to_contain_text(" UTC)")
         expect(page.locator("#messages li")).to_have_count(0)
+        expect(page.get_by_label("Message", exact=True)).to_have_value("Hello there")
         screenshot(page, f"chat-refused-{status}")
     assert not Message.objects.exists()

@@ -3,18 +3,11 @@
 
 import { ApiError, apiFetch, describeError, formatTime, readNdjson } from "./api.js";
 import { setupLogin } from "./login.js";
-import { voteButton } from "./icons.js";
+import { categoryLabel, feedbackGroup } from "./feedback.js";
 import { StreamView, blocksText, renderBlocks, renderMarkdown } from "./markdown.js";
 
 const $ = (id) => document.getElementById(id);
 
-const CATEGORIES = [
-  ["inaccurate", "Inaccurate"],
-  ["incomplete", "Incomplete"],
-  ["misunderstood", "Misunderstood my question"],
-  ["slow_or_failed", "Slow or failed"],
-  ["other", "Other"],
-];
 const FINISH_NOTES = {
   cancelled: "Stopped: the answer was cut short.",
   length: "The answer reached its length limit.",
@@ -205,70 +198,30 @@ function showEditForm(item, message) {
   area.focus();
 }
 
+function ratedText(message) {
+  if (message.feedback_score === true) return "Rated helpful.";
+  if (message.feedback_score === false) {
+    const reason = message.feedback_category ? `: ${categoryLabel(message.feedback_category)}` : "";
+    return `Rated not helpful${reason}.`;
+  }
+  return "";
+}
+
 function feedbackControls(message) {
-  const box = el("div", "feedback");
-  box.setAttribute("role", "group");
-  box.setAttribute("aria-label", "Rate this answer");
-  const up = voteButton(false);
-  const down = voteButton(true);
-  up.setAttribute("aria-pressed", String(message.feedback_score === true));
-  down.setAttribute("aria-pressed", String(message.feedback_score === false));
-  const status = el("p", "feedback-status");
-  status.setAttribute("aria-live", "polite");
-  if (message.feedback_score === false && message.feedback_category) {
-    const label = CATEGORIES.find(([value]) => value === message.feedback_category);
-    status.textContent = `Rated not helpful: ${label ? label[1] : message.feedback_category}.`;
-  } else if (message.feedback_score === true) {
-    status.textContent = "Rated helpful.";
-  }
-  up.addEventListener("click", () => sendFeedback(message, { score: true }, status));
-  down.addEventListener("click", () => {
-    const existing = box.querySelector("form");
-    if (existing) return existing.querySelector("select").focus();
-    box.append(downvoteForm(message, status));
-    box.querySelector("select").focus();
+  const pressed = { true: "up", false: "down" }[message.feedback_score] || null;
+  return feedbackGroup({
+    id: `feedback-${message.uuid}`,
+    label: "Rate this answer",
+    pressed,
+    status: ratedText(message),
+    maxComment: 2000,
+    onVote: async (up, category, comment) => {
+      const body = up ? { score: true } : { score: false, category, comment };
+      const { data } = await apiFetch(`/api/chat-messages/${message.uuid}/feedback/`, { method: "POST", body });
+      Object.assign(message, data);
+      return `Thank you. ${ratedText(message)}`;
+    },
   });
-  box.append(up, down, status);
-  return box;
-}
-
-function downvoteForm(message, status) {
-  const form = el("form", "downvote stack");
-  const selectId = `category-${message.uuid}`;
-  const commentId = `comment-${message.uuid}`;
-  const selectLabel = el("label", "", "What went wrong?");
-  selectLabel.htmlFor = selectId;
-  const select = el("select");
-  select.id = selectId;
-  select.required = true;
-  select.append(new Option("Choose a reason", ""));
-  for (const [value, text] of CATEGORIES) select.append(new Option(text, value));
-  const commentLabel = el("label", "", "Comment (optional)");
-  commentLabel.htmlFor = commentId;
-  const comment = el("textarea");
-  comment.id = commentId;
-  comment.rows = 2;
-  comment.maxLength = 2000;
-  const send = el("button", "primary", "Send feedback");
-  send.type = "submit";
-  form.append(selectLabel, select, commentLabel, comment, send);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    sendFeedback(message, { score: false, category: select.value, comment: comment.value }, status);
-  });
-  return form;
-}
-
-async function sendFeedback(message, body, status) {
-  try {
-    const { data } = await apiFetch(`/api/chat-messages/${message.uuid}/feedback/`, { method: "POST", body });
-    Object.assign(message, data);
-    renderMessages();
-    const item = $("messages").querySelector(`[data-uuid="${message.uuid}"] .feedback-status`);
-    if (item) item.textContent = `Thank you. ${item.textContent}`;
-  } catch (error) {
-    status.textContent = error.message;
-  }
 }
 
 // --- the stream ----------------------------------------------------------------------------
@@ -316,6 +269,7 @@ async function runTurn(body, { replace = null, userText = "" } = {}) {
   const view = new StreamView(answerItem.querySelector(".body"));
   setStreaming(true);
   let final = null;
+  let refused = false;
   try {
     const response = await apiFetch("/api/chat/stream/", { method: "POST", body, raw: true });
     await readNdjson(response, (frame) => {
@@ -345,7 +299,8 @@ async function runTurn(body, { replace = null, userText = "" } = {}) {
       }
     });
   } catch (error) {
-    if (error instanceof ApiError) notice(error.message);
+    refused = error instanceof ApiError;
+    if (refused) notice(error.message);
     else notice(`The connection was lost (${error.message}). Reloading the conversation.`);
   }
   answerItem.removeAttribute("aria-busy");
@@ -361,6 +316,7 @@ async function runTurn(body, { replace = null, userText = "" } = {}) {
     notice(error.message);
   }
   $("composer-input").focus();
+  return !refused;
 }
 
 async function stop() {
@@ -381,7 +337,9 @@ function send(event) {
   input.value = "";
   const body = { input: text };
   if (state.thread) body.thread_uuid = state.thread.uuid;
-  runTurn(body, { userText: text });
+  runTurn(body, { userText: text }).then((sent) => {
+    if (!sent && !input.value) input.value = text; // refused: nothing was stored, keep the text
+  });
 }
 
 function regenerate() {

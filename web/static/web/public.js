@@ -2,20 +2,12 @@
 // client-generated session id, thumbs up/down per answer and click tracking on offering links.
 
 import { ApiError, apiFetch, local, readNdjson } from "./api.js";
-import { voteButton } from "./icons.js";
+import { feedbackGroup } from "./feedback.js";
 import { StreamView, renderMarkdown } from "./markdown.js";
 
 const $ = (id) => document.getElementById(id);
 const SESSION_KEY = "chat.public.session";
 const OFFERING_LINK = /\/marketplace-public-offering\/([0-9a-fA-F-]{32,36})\//;
-const CATEGORIES = [
-  ["inaccurate", "Inaccurate"],
-  ["incomplete", "Incomplete"],
-  ["misunderstood", "Misunderstood my question"],
-  ["slow_or_failed", "Slow or failed"],
-  ["other", "Other"],
-];
-
 let busy = false;
 
 function el(tag, className, text) {
@@ -67,55 +59,15 @@ function trackClicks(container, ticket) {
 }
 
 function feedbackControls(ticket) {
-  const box = el("div", "feedback");
-  box.setAttribute("role", "group");
-  box.setAttribute("aria-label", "Was this answer helpful?");
-  const up = voteButton(false);
-  const down = voteButton(true);
-  for (const button of [up, down]) button.setAttribute("aria-pressed", "false");
-  const status = el("p", "feedback-status");
-  status.setAttribute("aria-live", "polite");
-  const vote = async (score, category = "", comment = "") => {
-    try {
-      await post("feedback", { ...ticket, score, category, comment });
-      up.setAttribute("aria-pressed", String(score === 1));
-      down.setAttribute("aria-pressed", String(score === -1));
-      box.querySelector("form")?.remove();
-      status.textContent = "Thank you for your feedback.";
-    } catch (error) {
-      status.textContent = error.message;
-    }
-  };
-  up.addEventListener("click", () => vote(1));
-  down.addEventListener("click", () => {
-    if (box.querySelector("form")) return box.querySelector("select").focus();
-    const form = el("form", "downvote stack");
-    const id = `category-${ticket.interaction_uuid}`;
-    const label = el("label", "", "What went wrong?");
-    label.htmlFor = id;
-    const select = el("select");
-    select.id = id;
-    select.required = true;
-    select.append(new Option("Choose a reason", ""));
-    for (const [value, text] of CATEGORIES) select.append(new Option(text, value));
-    const commentLabel = el("label", "", "Comment (optional)");
-    commentLabel.htmlFor = `${id}-comment`;
-    const comment = el("textarea");
-    comment.id = `${id}-comment`;
-    comment.rows = 2;
-    comment.maxLength = 500;
-    const send = el("button", "primary", "Send feedback");
-    send.type = "submit";
-    form.append(label, select, commentLabel, comment, send);
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      vote(-1, select.value, comment.value);
-    });
-    box.insertBefore(form, status);
-    select.focus();
+  return feedbackGroup({
+    id: `feedback-${ticket.interaction_uuid}`,
+    label: "Was this answer helpful?",
+    maxComment: 500,
+    onVote: async (up, category, comment) => {
+      await post("feedback", { ...ticket, score: up ? 1 : -1, category, comment });
+      return "Thank you for your feedback.";
+    },
   });
-  box.append(up, down, status);
-  return box;
 }
 
 function messageItem(role) {
