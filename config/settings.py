@@ -449,6 +449,7 @@ INSTALLED_APPS = [
     "accounts",
     "chat",
     "anonymous_chat",
+    "web",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,5 @@
-"""URL map: the API under /api/, token login, schema and offline docs, and the admin."""
+"""URL map: the API under /api/, token login, schema and offline docs, the admin and the
+web pages (/, /public/, /staff/)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/marketplace-chat/", include("anonymous_chat.urls")),
     path("api/", include("anonymous_chat.analytics_urls")),
     path("api/", include("chat.urls")),
+    path("", include("web.urls")),
 ]
 
 handler400 = "config.views.bad_request"

@@ -48,6 +48,12 @@ def test_run_command_serves_the_api_with_the_printed_token(tmp_path):
         assert models.status_code == 200
         config = httpx.get(f"{base}/api/configuration/").json()["WALDUR_CORE"]
         assert config["AI_ASSISTANT_ENABLED_ROLES"] == "anonymous"
+        # The web pages need no extra step: their static files are served as they are.
+        for page, script in (("/", "chat.js"), ("/public/", "public.js"), ("/staff/", "staff.js")):
+            html = httpx.get(f"{base}{page}")
+            assert html.status_code == 200
+            assert f"/static/web/{script}" in html.text
+            assert httpx.get(f"{base}/static/web/{script}").status_code == 200
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)

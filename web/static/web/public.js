@@ -1,0 +1,155 @@
+// The public widget: anonymous questions over /api/marketplace-chat/stream/ with a stable,
+// client-generated session id, thumbs up/down per answer and click tracking on offering links.
+
+import { ApiError, apiFetch, local, readNdjson } from "./api.js";
+import { feedbackGroup } from "./feedback.js";
+import { StreamView, renderMarkdown } from "./markdown.js";
+
+const $ = (id) => document.getElementById(id);
+const SESSION_KEY = "chat.public.session";
+const OFFERING_LINK = /\/marketplace-public-offering\/([0-9a-fA-F-]{32,36})\//;
+let busy = false;
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function newSessionId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16)); // plain-HTTP pages lack randomUUID
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// The session id the server binds this visitor's conversation to; kept across reloads.
+export function sessionId() {
+  let id = local.get(SESSION_KEY);
+  if (!id || !/^[A-Za-z0-9._~-]{8,64}$/.test(id)) {
+    id = newSessionId();
+    local.set(SESSION_KEY, id);
+  }
+  return id;
+}
+
+function notice(message) {
+  $("notice").textContent = message || "";
+  $("notice").hidden = !message;
+}
+
+function post(action, body) {
+  return apiFetch(`/api/marketplace-chat/${action}/`, { method: "POST", body, auth: false });
+}
+
+function trackClicks(container, ticket) {
+  container.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href]");
+    const match = link && link.getAttribute("href").match(OFFERING_LINK);
+    if (!match || !ticket.interaction_uuid) return;
+    // keepalive: the click is recorded even though the link opens a new page.
+    fetch("/api/marketplace-chat/click/", {
+      method: "POST",
+      keepalive: true,
+      credentials: "omit",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ...ticket, offering_uuid: match[1] }),
+    }).catch(() => {});
+  });
+}
+
+function feedbackControls(ticket) {
+  return feedbackGroup({
+    id: `feedback-${ticket.interaction_uuid}`,
+    label: "Was this answer helpful?",
+    maxComment: 500,
+    onVote: async (up, category, comment) => {
+      await post("feedback", { ...ticket, score: up ? 1 : -1, category, comment });
+      return "Thank you for your feedback.";
+    },
+  });
+}
+
+function messageItem(role) {
+  const item = el("li", `message role-${role}`);
+  item.append(el("span", "who", role === "user" ? "You" : "Assistant"), el("div", "body"));
+  return item;
+}
+
+async function ask(text) {
+  busy = true;
+  $("send").disabled = true;
+  notice("");
+  const list = $("messages");
+  const question = messageItem("user");
+  question.querySelector(".body").append(renderMarkdown(text));
+  const answer = messageItem("assistant");
+  answer.setAttribute("aria-busy", "true");
+  list.append(question, answer);
+  const view = new StreamView(answer.querySelector(".body"));
+  const ticket = {};
+  trackClicks(answer, ticket);
+  try {
+    const response = await apiFetch("/api/marketplace-chat/stream/", {
+      method: "POST",
+      body: { input: text, session_id: sessionId() },
+      raw: true,
+      auth: false,
+    });
+    await readNdjson(response, (frame) => {
+      if (frame.m && frame.m.interaction_uuid) {
+        ticket.interaction_uuid = frame.m.interaction_uuid;
+        ticket.feedback_token = frame.m.feedback_token;
+      } else if (frame.w !== undefined) {
+        const warning = el("aside", "warning", frame.w);
+        warning.setAttribute("role", "note");
+        question.append(warning);
+      } else if (frame.k === "markdown") {
+        view.markdownChunk(frame.c || "");
+      } else if (frame.k === "load") {
+        view.loading(frame.t);
+      } else if (frame.k === "code") {
+        view.block(frame.c || "", frame.t || "code");
+      } else if (frame.k === "mermaid") {
+        view.block(frame.c || "", "mermaid");
+      } else if (frame.e) {
+        view.error(frame.e);
+      }
+    });
+    if (ticket.interaction_uuid) answer.append(feedbackControls(ticket));
+  } catch (error) {
+    answer.remove();
+    notice(error instanceof ApiError ? error.message : `The connection was lost: ${error.message}`);
+  }
+  answer.removeAttribute("aria-busy");
+  busy = false;
+  $("send").disabled = false;
+  $("composer-input").focus();
+}
+
+function init() {
+  sessionId();
+  $("composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("composer-input");
+    if (busy || !input.value.trim()) return;
+    const text = input.value;
+    input.value = "";
+    ask(text);
+  });
+  $("composer-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("composer").requestSubmit();
+    }
+  });
+  $("restart").addEventListener("click", () => {
+    if (busy) return;
+    local.set(SESSION_KEY, newSessionId());
+    $("messages").replaceChildren();
+    notice("");
+    $("composer-input").focus();
+  });
+}
+
+init();
