@@ -2,8 +2,8 @@
 
 `InteractionFilter` is a WHERE on turns. `ConversationFilter` adds the conversation-level
 bounds, which `conversations()` applies as a HAVING on the grouped turns (whole
-conversations), never as a WHERE on single turns. Without a turn filter that splits
-conversations (or users), the rows come from the roll-ups instead of a grouping.
+conversations), never as a WHERE on single turns. Where the turn filters are only exact keys
+and day bounds, the grouped rows come from the roll-ups (kept per UTC day) instead.
 """
 
 from __future__ import annotations
@@ -108,6 +108,7 @@ class InteractionFilter(FilterSet):
         )
 
     def only_filters(self, *names: str) -> bool:
+        """No turn filter was given but (some of) these."""
         return set(self.turn_filters()) <= set(names)
 
     def users(self):

@@ -2,9 +2,10 @@
 
 Drops and re-creates a database made for the run (its name must contain `bench`), migrates
 it, bulk-inserts 200,000 anonymous turns over 20,000 sessions and 5,000 user slugs (with
-votes, verdicts and clicks), runs ANALYZE, then calls every analytics endpoint in process
-through Django's test client (the whole request path: auth, permissions, filters, queries,
-serialization; no HTTP socket) and prints one line per endpoint.
+votes, verdicts and clicks; the roll-up triggers run meanwhile), checks that every roll-up
+equals a recomputation from those rows, runs VACUUM ANALYZE, then calls every analytics
+endpoint in process through Django's test client (the whole request path: auth, permissions,
+filters, queries, serialization; no HTTP socket) and prints one line per endpoint.
 
     .venv/bin/python benchmarks/analytics_scale.py [--database-url URL] [--runs 30]
 """
@@ -250,7 +251,9 @@ def main() -> None:
     token, _ = Token.objects.get_or_create(user=staff)
     client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
 
-    print(f"PostgreSQL, {AnonymousChatInteraction.objects.count()} turns", flush=True)
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    turns = AnonymousChatInteraction.objects.count()
+    print(f"PostgreSQL, {turns} turns; load average {load}", flush=True)
     print(f"{'endpoint':36} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'rows':>6}")
     worst = 0.0
     for name, path in endpoints(dt.datetime.now(dt.UTC).date()):

@@ -9,11 +9,14 @@ grouping of the turns.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -145,6 +148,20 @@ def test_rebuild_repairs_a_roll_up_that_drifted():
     rollup_rebuild()
     assert rollup_check() == {}
     assert conversation("x-1")["tokens_in"] == 10
+
+
+def test_the_command_reports_drift_and_rebuilds():
+    turn("y-1", input_tokens=10)
+    out = io.StringIO()
+    call_command("analytics_rollups", stdout=out)
+    assert out.getvalue() == "roll-ups: exact\n"
+    ConversationRollup.objects.update(tokens_in=0)
+    with pytest.raises(CommandError, match="anonymous_chat_conversationrollup 1"):
+        call_command("analytics_rollups", stdout=out)
+    out = io.StringIO()
+    call_command("analytics_rollups", "--rebuild", stdout=out)
+    assert out.getvalue() == "roll-ups: rebuilt\nroll-ups: exact\n"
+    assert conversation("y-1")["tokens_in"] == 10
 
 
 @pytest.mark.timeout(120)
