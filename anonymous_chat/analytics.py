@@ -1,8 +1,13 @@
-"""Reads for the staff analytics of the anonymous chat: turns, conversations, users, KPI, budget.
+"""Reads for the staff analytics of the anonymous chat: turns, conversations, users, budget.
 
 Filters come in two kinds. Turn filters are a WHERE on interactions. Conversation filters are
 a HAVING on the turns grouped by session, so they keep or drop whole conversations and never
 single turns. Every selector returns rows already annotated for a whole page.
+
+Where the turn filters are only exact keys (session, slug) and UTC day bounds, the roll-ups
+(per conversation, conversation day, user and day; PostgreSQL, anonymous_chat.rollups) answer
+instead of a grouping of the turns, with the same rows under the same names; any other turn
+filter groups the turns. The KPI lives in analytics_kpi.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
-    Avg,
     BooleanField,
     Case,
     Count,
@@ -30,10 +34,15 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
-from anonymous_chat.models import AnonymousChatClick, AnonymousChatInteraction
+from anonymous_chat.models import (
+    AnonymousChatClick,
+    AnonymousChatInteraction,
+    ConversationRollup,
+    UserRollup,
+)
 from chat.budget import Period, next_reset, period_start
 from chat.models import GlobalBudget, Severity
 from chat.selectors import DistinctJoin
@@ -114,6 +123,62 @@ def conversation_rows(turns: QuerySet) -> QuerySet:
     ).annotate(tokens_total=F("tokens_in") + F("tokens_out"))
 
 
+def conversation_rollup_rows(*, session_id: str | None = None) -> QuerySet:
+    """conversation_rows over every turn (of one session if given), read from the roll-up.
+
+    Also carries `offerings_clicked`, so the page needs no click query.
+    """
+    rows = ConversationRollup.objects.exclude(session_id="")
+    if session_id is not None:
+        rows = rows.filter(session_id=session_id)
+    return rows.values(
+        "session_id",
+        "message_count",
+        "flagged_count",
+        "max_severity_rank",
+        "feedback_votes",
+        "offerings_shown",
+        "offerings_clicked",
+        "reviewed_count",
+        "tokens_in",
+        "tokens_out",
+        "started",
+        "last_active",
+    ).annotate(slug=F("user_slug"), tokens_total=F("tokens_in") + F("tokens_out"))
+
+
+def conversation_day_rows(days: QuerySet, *, blank: bool = False) -> QuerySet:
+    """conversation_rows of the turns some day roll-up rows cover, with the KPI's sums too.
+
+    `blank` keeps the session "" (its turns count in the KPI, never as a conversation).
+    """
+    if not blank:
+        days = days.exclude(session_id="")
+    grouped = days.order_by().values("session_id")
+    return grouped.annotate(
+        slug=Max("user_slug"),
+        message_count=Sum("turns"),
+        flagged_count=Sum("flagged"),
+        max_severity_rank=Max("severity_rank"),
+        feedback_votes=Sum("votes"),
+        offerings_shown=Sum("shown"),
+        offerings_clicked=Sum("clicks"),
+        reviewed_count=Sum("reviewed"),
+        tokens_in=Sum("input_tokens"),
+        tokens_out=Sum("output_tokens"),
+        started=Min("first_turn"),
+        last_active=Max("last_turn"),
+        clarifications=Sum("asks_back"),
+        positive_feedback=Sum("positive"),
+        negative_feedback=Sum("negative"),
+        hallucinated_count=Sum("hallucinated"),
+        resolution_sum=Sum("scores"),
+        resolution_count=Sum("scored"),
+        review_input_tokens=Sum("judge_input_tokens"),
+        review_output_tokens=Sum("judge_output_tokens"),
+    ).annotate(tokens_total=F("tokens_in") + F("tokens_out"))
+
+
 def conversation_having(rows: QuerySet, bounds: dict[str, Any]) -> QuerySet:
     """Keep whole conversations: token sums, last activity day (inclusive), reviewed or not."""
     lookups = {
@@ -166,6 +231,19 @@ def conversation_clicks(turns: QuerySet, session_ids: list[str]) -> dict[str, in
     return {row["interaction__session_id"]: row["n"] for row in rows}
 
 
+def conversation_page_fill(turns: QuerySet, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Adds `models_used` (and `offerings_clicked`, unless the roll-up gave it) to a page."""
+    ids = [row["session_id"] for row in page]
+    if page and "offerings_clicked" not in page[0]:
+        clicks = conversation_clicks(turns, ids)
+        for row in page:
+            row["offerings_clicked"] = clicks.get(row["session_id"], 0)
+    models = conversation_page_models(turns, ids)
+    for row in page:
+        row["models_used"] = models.get(row["session_id"], "")
+    return page
+
+
 def conversation_turns(turns: QuerySet, rows: QuerySet) -> QuerySet:
     """The turns of the conversations that passed the HAVING filters."""
     return turns.filter(session_id__in=rows.order_by().values("session_id"))
@@ -193,6 +271,49 @@ def user_rows(turns: QuerySet) -> QuerySet:
     )
 
 
+def user_rollup_rows(*, user_slug: str | None = None) -> QuerySet:
+    """user_rows over every turn (of one slug if given), read from the roll-up."""
+    rows = UserRollup.objects.exclude(user_slug="")
+    if user_slug is not None:
+        rows = rows.filter(user_slug=user_slug)
+    return rows.values(
+        "user_slug",
+        "total_interactions",
+        "positive_feedback",
+        "negative_feedback",
+        "injection_strikes",
+        "offerings_shown",
+        "last_seen",
+    ).annotate(
+        no_feedback=F("total_interactions") - F("positive_feedback") - F("negative_feedback")
+    )
+
+
+def user_day_rows(days: QuerySet) -> QuerySet:
+    """user_rows (with `session_count`) of the turns some day roll-up rows cover."""
+    grouped = days.exclude(user_slug="").order_by().values("user_slug")
+    return grouped.annotate(
+        total_interactions=Sum("turns"),
+        positive_feedback=Sum("positive"),
+        negative_feedback=Sum("negative"),
+        injection_strikes=Sum("strikes"),
+        offerings_shown=Sum("shown"),
+        last_seen=Max("last_turn"),
+        session_count=Count("session_id", distinct=True),
+    ).annotate(
+        no_feedback=F("total_interactions") - F("positive_feedback") - F("negative_feedback")
+    )
+
+
+def user_page_fill(turns: QuerySet, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Adds `session_count` to a page of user rows that lack it."""
+    if page and "session_count" not in page[0]:
+        sessions = user_page_sessions(turns, [row["user_slug"] for row in page])
+        for row in page:
+            row["session_count"] = sessions.get(row["user_slug"], 0)
+    return page
+
+
 def user_page_sessions(turns: QuerySet, slugs: list[str]) -> dict[str, int]:
     rows = (
         turns.filter(user_slug__in=slugs)
@@ -201,117 +322,6 @@ def user_page_sessions(turns: QuerySet, slugs: list[str]) -> dict[str, int]:
         .annotate(n=Count("session_id", distinct=True))
     )
     return {row["user_slug"]: row["n"] for row in rows}
-
-
-# --- KPI -----------------------------------------------------------------------------------
-
-
-def _clarification() -> RawSQL:
-    """A turn whose answer asks the visitor a question back (an ask_user_form block)."""
-    if connection.vendor == "postgresql":
-        return RawSQL(
-            "assistant_blocks @> %s::jsonb", ('[{"key": "ask_user_form"}]',), BooleanField()
-        )
-    return RawSQL("assistant_blocks LIKE %s", ('%"ask_user_form"%',), BooleanField())
-
-
-def _ratio(part: float | None, whole: float | None) -> float | None:
-    return (part / whole) if whole else None
-
-
-def kpi_totals(turns: QuerySet) -> dict[str, Any]:
-    """Every KPI total over the turn set in one query (conditional aggregates)."""
-    hallucinated = REVIEWED & Q(feedback__llm_hallucination_detected=True)
-    totals = (
-        turns.order_by()
-        .alias(asks_back=_clarification())
-        .aggregate(
-            interactions_total=Count("id"),
-            sessions_total=Count("session_id", distinct=True, filter=~Q(session_id="")),
-            unique_users=Count("user_slug", distinct=True, filter=~Q(user_slug="")),
-            flagged_total=Count("id", filter=Q(is_flagged=True)),
-            feedback_positive=Count("id", filter=Q(feedback__score=1)),
-            feedback_negative=Count("id", filter=Q(feedback__score=-1)),
-            clarification_requests_total=Count("id", filter=Q(asks_back=True)),
-            input_tokens_total=Coalesce(Sum("input_tokens"), 0),
-            output_tokens_total=Coalesce(Sum("output_tokens"), 0),
-            reviewed_total=Count("session_id", distinct=True, filter=REVIEWED),
-            hallucinated_sessions=Count("session_id", distinct=True, filter=hallucinated),
-            avg_llm_resolution_score=Avg("feedback__llm_resolution_score", filter=REVIEWED),
-            review_input_tokens_total=Coalesce(
-                Sum("feedback__llm_judge_input_tokens", filter=REVIEWED), 0
-            ),
-            review_output_tokens_total=Coalesce(
-                Sum("feedback__llm_judge_output_tokens", filter=REVIEWED), 0
-            ),
-        )
-    )
-    return totals
-
-
-def kpi_daily(turns: QuerySet, *, since: dt.datetime) -> dict[dt.date, dict[str, int]]:
-    """Turns per UTC day since `since`, split by severity (one grouped query)."""
-    # A blank severity (older rows) is charted as NONE.
-    counts = {value: Count("id", filter=Q(severity=value)) for value in SEVERITIES}
-    counts[Severity.NONE.value] = Count("id", filter=Q(severity__in=(Severity.NONE, "")))
-    rows = (
-        turns.order_by()
-        .filter(created__gte=since)
-        .annotate(day=TruncDate("created", tzinfo=dt.UTC))
-        .values("day")
-        .annotate(total=Count("id"), **counts)
-    )
-    return {row["day"]: row for row in rows}
-
-
-def kpi_intents(turns: QuerySet) -> dict[str, int]:
-    rows = (
-        turns.order_by()
-        .filter(REVIEWED)
-        .values("feedback__llm_intent_category")
-        .annotate(n=Count("id"))
-    )
-    return {row["feedback__llm_intent_category"] or "unclear": row["n"] for row in rows}
-
-
-def kpi(turns: QuerySet, *, window_days: int, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The KPI roll-up of a turn set; review figures only when some conversation is reviewed."""
-    now = now or timezone.now()
-    today = now.astimezone(dt.UTC).date()
-    totals = kpi_totals(turns)
-    clicks = AnonymousChatClick.objects.filter(interaction__in=turns.order_by().values("pk"))
-    totals["clicks_total"] = clicks.count()
-    interactions = totals["interactions_total"]
-    voted = totals["feedback_positive"] + totals["feedback_negative"]
-    totals["satisfaction_rate"] = _ratio(totals["feedback_positive"], voted)
-    totals["click_through_rate"] = _ratio(totals["clicks_total"], interactions)
-    totals["clarification_rate"] = _ratio(totals["clarification_requests_total"], interactions)
-    reviewed = totals["reviewed_total"]
-    hallucinated = totals.pop("hallucinated_sessions")
-    if reviewed:
-        totals["hallucination_rate"] = hallucinated / reviewed
-        totals["review_coverage"] = _ratio(reviewed, totals["sessions_total"])
-        totals["llm_intent_distribution"] = kpi_intents(turns)
-        totals["avg_llm_resolution_score"] = float(totals["avg_llm_resolution_score"])
-    else:
-        totals.update(
-            avg_llm_resolution_score=None,
-            hallucination_rate=None,
-            review_coverage=None,
-            llm_intent_distribution=None,
-        )
-    chart_days = max(window_days, SEVERITY_CHART_DAYS)
-    daily = kpi_daily(turns, since=day_start(today - dt.timedelta(days=chart_days - 1)))
-    volume_days = [today - dt.timedelta(days=n) for n in range(window_days - 1, -1, -1)]
-    totals["daily_volume"] = [
-        {"date": day, "count": daily.get(day, {}).get("total", 0)} for day in volume_days
-    ]
-    chart = [today - dt.timedelta(days=n) for n in range(SEVERITY_CHART_DAYS - 1, -1, -1)]
-    totals["severity_by_day"] = {
-        "labels": chart,
-        "series": {s.upper(): [daily.get(day, {}).get(s, 0) for day in chart] for s in SEVERITIES},
-    }
-    return totals
 
 
 # --- budget --------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 `InteractionFilter` is a WHERE on turns. `ConversationFilter` adds the conversation-level
 bounds, which `conversations()` applies as a HAVING on the grouped turns (whole
-conversations), never as a WHERE on single turns.
+conversations), never as a WHERE on single turns. Where the turn filters are only exact keys
+and day bounds, the grouped rows come from the roll-ups (kept per UTC day) instead.
 """
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django.db.models import Q
 from rest_framework import exceptions
 
-from anonymous_chat import analytics
-from anonymous_chat.models import AnonymousChatFeedback, AnonymousChatInteraction
+from anonymous_chat import analytics, analytics_kpi, rollups
+from anonymous_chat.models import (
+    AnonymousChatFeedback,
+    AnonymousChatInteraction,
+    ConversationDayRollup,
+    ConversationRollup,
+)
 from chat.models import Severity
 from config.rest import FilterSet, OrderingParamFilter, StrictBooleanFilter, StrictFilterBackend
 
@@ -41,6 +48,17 @@ class DayTo(django_filters.DateFilter):
 def _has_vote(qs, value: bool):
     voted = {"feedback__score__isnull": False}
     return qs.filter(**voted) if value else qs.exclude(**voted)
+
+
+# Turn filters the conversation-day roll-up answers: exact keys, and day bounds (whole days).
+ROLLUP_FILTERS = {
+    "session_id": "session_id",
+    "user_slug": "user_slug",
+    "created_after": "day__gte",
+    "created_from": "day__gte",
+    "created_before": "day__lte",
+    "created_to": "day__lte",
+}
 
 
 class InteractionFilter(FilterSet):
@@ -73,6 +91,34 @@ class InteractionFilter(FilterSet):
 
     def filter_has_feedback(self, queryset, name, value):
         return _has_vote(queryset, value)
+
+    def turn_filters(self) -> dict[str, Any]:
+        """The turn filters (WHERE) that were given, by name."""
+        values = {name: self.form.cleaned_data.get(name) for name in InteractionFilter.base_filters}
+        return {name: value for name, value in values.items() if value not in (None, "")}
+
+    def rollup_days(self):
+        """The conversation-day roll-up rows of the filtered turns, or None where a given turn
+        filter is other than an exact key or a day bound (or off PostgreSQL)."""
+        given = self.turn_filters()
+        if not rollups.enabled() or not set(given) <= set(ROLLUP_FILTERS):
+            return None
+        return ConversationDayRollup.objects.filter(
+            *(Q(**{ROLLUP_FILTERS[name]: value}) for name, value in given.items())
+        )
+
+    def only_filters(self, *names: str) -> bool:
+        """No turn filter was given but (some of) these."""
+        return set(self.turn_filters()) <= set(names)
+
+    def users(self):
+        """One row per user slug of the filtered turns (analytics.user_rows)."""
+        days = self.rollup_days()
+        if days is None:
+            return analytics.user_rows(self.qs)
+        if self.only_filters("user_slug"):
+            return analytics.user_rollup_rows(user_slug=self.turn_filters().get("user_slug"))
+        return analytics.user_day_rows(days)
 
 
 HAVING = (
@@ -113,18 +159,42 @@ class ConversationFilter(InteractionFilter):
         values = {name: self.form.cleaned_data.get(name) for name in HAVING}
         return {name: value for name, value in values.items() if value not in (None, "")}
 
+    def _sessions(self, days):
+        """One row per conversation of the filtered turns, before HAVING (conversation_rows)."""
+        if days is None:
+            return analytics.conversation_rows(self.qs)
+        if self.only_filters("session_id"):
+            session_id = self.turn_filters().get("session_id")
+            return analytics.conversation_rollup_rows(session_id=session_id)
+        return analytics.conversation_day_rows(days)
+
     def conversations(self):
         """(turns, rows): the WHERE-filtered turns and the conversations passing HAVING."""
-        turns = self.qs
-        rows = analytics.conversation_having(analytics.conversation_rows(turns), self.bounds())
-        return turns, rows
+        rows = self._sessions(self.rollup_days())
+        return self.qs, analytics.conversation_having(rows, self.bounds())
 
-    def kpi_turns(self):
-        """The turns of the conversations passing HAVING (all WHERE-filtered turns if no bound)."""
-        if not self.bounds():
-            return self.qs
-        turns, rows = self.conversations()
-        return analytics.conversation_turns(turns, rows)
+    def kpi_scope(self) -> analytics_kpi.KpiScope:
+        """The turns of the conversations passing HAVING (all WHERE-filtered turns if no bound),
+        with their roll-up rows where those apply."""
+        turns, days, bounds = self.qs, self.rollup_days(), self.bounds()
+        if days is None:
+            if bounds:
+                turns = analytics.conversation_turns(*self.conversations())
+            return analytics_kpi.KpiScope(turns)
+        if not bounds and not self.turn_filters():
+            every = ConversationRollup.objects.all()  # the session "" too: its turns count
+            return analytics_kpi.KpiScope(turns, sessions=every)
+        if not bounds:
+            return analytics_kpi.KpiScope(
+                turns, sessions=analytics.conversation_day_rows(days, blank=True), days=days
+            )
+        rows = self.conversations()[1]
+        kept = rows.order_by().values("session_id")
+        return analytics_kpi.KpiScope(
+            analytics.conversation_turns(turns, rows),
+            sessions=rows,
+            days=days.filter(session_id__in=kept),
+        )
 
 
 def run_filter(filter_class: type[FilterSet], request, queryset) -> FilterSet:

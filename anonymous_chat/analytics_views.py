@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from anonymous_chat import analytics
+from anonymous_chat import analytics, analytics_kpi
 from anonymous_chat.analytics_filters import (
     ActionFilterBackend,
     ConversationFilter,
@@ -146,14 +146,12 @@ class AnonymousChatInteractionViewSet(
     )
     @action(detail=False, methods=["get"], url_path="by-user")
     def by_user(self, request):
-        turns = run_filter(InteractionFilter, request, self.get_queryset()).qs
-        rows = grouped_ordering(request, self, analytics.user_rows(turns), tiebreaker="user_slug")
+        filterset = run_filter(InteractionFilter, request, self.get_queryset())
+        turns = filterset.qs
+        rows = grouped_ordering(request, self, filterset.users(), tiebreaker="user_slug")
 
         def serialize(page):
-            page = list(page)
-            sessions = analytics.user_page_sessions(turns, [r["user_slug"] for r in page])
-            for row in page:
-                row["session_count"] = sessions.get(row["user_slug"], 0)
+            page = analytics.user_page_fill(turns, list(page))
             return AnonymousChatUserAggregateSerializer(page, many=True).data
 
         return paginated_response(self, rows, serialize)
@@ -169,13 +167,7 @@ class AnonymousChatInteractionViewSet(
         rows = grouped_ordering(request, self, rows, tiebreaker="session_id")
 
         def serialize(page):
-            page = list(page)
-            ids = [r["session_id"] for r in page]
-            clicks = analytics.conversation_clicks(turns, ids)
-            models = analytics.conversation_page_models(turns, ids)
-            for row in page:
-                row["offerings_clicked"] = clicks.get(row["session_id"], 0)
-                row["models_used"] = models.get(row["session_id"], "")
+            page = analytics.conversation_page_fill(turns, list(page))
             return AnonymousChatConversationSerializer(page, many=True).data
 
         return paginated_response(self, rows, serialize)
@@ -190,8 +182,8 @@ class AnonymousChatInteractionViewSet(
     @action(detail=False, methods=["get"], pagination_class=None)
     def kpi(self, request):
         window = self.input(KpiQueryInput, data=request.query_params)["window_days"]
-        turns = run_filter(ConversationFilter, request, self.get_queryset()).kpi_turns()
-        figures = analytics.kpi(turns, window_days=window)
+        scope = run_filter(ConversationFilter, request, self.get_queryset()).kpi_scope()
+        figures = analytics_kpi.kpi(scope, window_days=window)
         return Response(AnonymousChatKpiSerializer(figures).data)
 
     @extend_schema(
@@ -205,6 +197,7 @@ class AnonymousChatInteractionViewSet(
         return Response(AnonymousChatBudgetSnapshotSerializer(analytics.budget_snapshot()).data)
 
 
+# The index of the default sort key (migration 0006) repeats this instant: change both together.
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 

@@ -172,3 +172,132 @@ class ReviewDailyUsage(models.Model):
 
     def __str__(self) -> str:
         return f"Review usage on {self.day}"
+
+
+# --- roll-ups (kept by PostgreSQL triggers, see anonymous_chat/rollups.py) --------------------
+
+
+class ConversationRollup(models.Model):
+    """Sums over one session's turns, with their votes, verdicts and clicks.
+
+    Written only by database triggers on turns, feedback and clicks, in the same statement as
+    the write; never save these rows from Python. `rollups.rollup_check` compares them with a
+    recomputation from the base rows.
+    """
+
+    session_id = models.CharField(max_length=64, primary_key=True)
+    user_slug = models.CharField(max_length=128, default="")  # the greatest slug of the turns
+    message_count = models.IntegerField(default=0)
+    flagged_count = models.IntegerField(default=0)
+    max_severity_rank = models.SmallIntegerField(default=0)
+    injection_strikes = models.IntegerField(default=0)
+    clarifications = models.IntegerField(default=0)
+    offerings_shown = models.BigIntegerField(default=0)
+    offerings_clicked = models.IntegerField(default=0)
+    tokens_in = models.BigIntegerField(default=0)
+    tokens_out = models.BigIntegerField(default=0)
+    feedback_votes = models.IntegerField(default=0)
+    positive_feedback = models.IntegerField(default=0)
+    negative_feedback = models.IntegerField(default=0)
+    reviewed_count = models.IntegerField(default=0)
+    hallucinated_count = models.IntegerField(default=0)
+    resolution_sum = models.BigIntegerField(default=0)
+    resolution_count = models.IntegerField(default=0)
+    review_input_tokens = models.BigIntegerField(default=0)
+    review_output_tokens = models.BigIntegerField(default=0)
+    started = models.DateTimeField(null=True)
+    last_active = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=("-last_active", "session_id"), name="anon_conv_rollup_active_idx"),
+            models.Index(fields=("started", "session_id"), name="anon_conv_rollup_started_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Roll-up of {self.session_id}"
+
+
+class UserRollup(models.Model):
+    """Sums over one user slug's turns and votes (trigger-maintained, like ConversationRollup)."""
+
+    user_slug = models.CharField(max_length=128, primary_key=True)
+    total_interactions = models.IntegerField(default=0)
+    positive_feedback = models.IntegerField(default=0)
+    negative_feedback = models.IntegerField(default=0)
+    injection_strikes = models.IntegerField(default=0)
+    offerings_shown = models.BigIntegerField(default=0)
+    last_seen = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=("-total_interactions", "user_slug"), name="anon_user_rollup_total_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Roll-up of {self.user_slug}"
+
+
+class DailyRollup(models.Model):
+    """Turns per UTC day by severity; a blank severity counts as none (trigger-maintained)."""
+
+    day = models.DateField(primary_key=True)
+    turns = models.IntegerField(default=0)
+    severity_none = models.IntegerField(default=0)
+    severity_low = models.IntegerField(default=0)
+    severity_medium = models.IntegerField(default=0)
+    severity_high = models.IntegerField(default=0)
+    severity_critical = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Roll-up of {self.day}"
+
+
+class ConversationDayRollup(models.Model):
+    """Sums over the turns of one session, user slug and UTC day (trigger-maintained).
+
+    Answers the date-bounded analytics (the day bounds of the turn filters are whole UTC
+    days): conversations, users and KPI group these rows instead of the turns.
+    """
+
+    session_id = models.CharField(max_length=64)
+    user_slug = models.CharField(max_length=128)
+    day = models.DateField()
+    turns = models.IntegerField(default=0)
+    flagged = models.IntegerField(default=0)
+    severity_rank = models.SmallIntegerField(default=0)
+    strikes = models.IntegerField(default=0)
+    asks_back = models.IntegerField(default=0)
+    shown = models.IntegerField(default=0)
+    clicks = models.IntegerField(default=0)
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    votes = models.IntegerField(default=0)
+    positive = models.IntegerField(default=0)
+    negative = models.IntegerField(default=0)
+    reviewed = models.IntegerField(default=0)
+    hallucinated = models.IntegerField(default=0)
+    scores = models.IntegerField(default=0)  # sum of reviewed resolution scores
+    scored = models.IntegerField(default=0)  # reviewed turns with a resolution score
+    judge_input_tokens = models.BigIntegerField(default=0)
+    judge_output_tokens = models.BigIntegerField(default=0)
+    first_turn = models.DateTimeField(null=True)
+    last_turn = models.DateTimeField(null=True)
+    severity_none = models.IntegerField(default=0)
+    severity_low = models.IntegerField(default=0)
+    severity_medium = models.IntegerField(default=0)
+    severity_high = models.IntegerField(default=0)
+    severity_critical = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("session_id", "user_slug", "day"), name="anon_day_rollup_key"
+            ),
+        ]
+        indexes = [models.Index(fields=("day",), name="anon_day_rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"Roll-up of {self.session_id} on {self.day}"

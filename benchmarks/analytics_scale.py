@@ -2,9 +2,10 @@
 
 Drops and re-creates a database made for the run (its name must contain `bench`), migrates
 it, bulk-inserts 200,000 anonymous turns over 20,000 sessions and 5,000 user slugs (with
-votes, verdicts and clicks), runs ANALYZE, then calls every analytics endpoint in process
-through Django's test client (the whole request path: auth, permissions, filters, queries,
-serialization; no HTTP socket) and prints one line per endpoint.
+votes, verdicts and clicks; the roll-up triggers run meanwhile), checks that every roll-up
+equals a recomputation from those rows, runs VACUUM ANALYZE, then calls every analytics
+endpoint in process through Django's test client (the whole request path: auth, permissions,
+filters, queries, serialization; no HTTP socket) and prints one line per endpoint.
 
     .venv/bin/python benchmarks/analytics_scale.py [--database-url URL] [--runs 30]
 """
@@ -145,6 +146,18 @@ def seed(*, turns: int, sessions: int, slugs: int, seed_value: int = 7) -> dict:
     }
 
 
+def check_rollups() -> None:
+    """The trigger-kept roll-ups must equal a recomputation from the seeded rows."""
+    from anonymous_chat.rollups import rollup_check
+
+    started = time.perf_counter()
+    differences = rollup_check()
+    if differences:
+        counts = {table: len(keys) for table, keys in differences.items()}
+        raise SystemExit(f"roll-ups differ from the base rows: {counts}")
+    print(f"roll-ups exact (checked in {time.perf_counter() - started:.1f} s)", flush=True)
+
+
 def endpoints(today: dt.date) -> list[tuple[str, str]]:
     base = "/api/anonymous-chat-interactions/"
     month = (today - dt.timedelta(days=30)).isoformat()
@@ -158,13 +171,20 @@ def endpoints(today: dt.date) -> list[tuple[str, str]]:
         ("by-user/{slug}", f"{base}by-user/slug-00421/"),
         ("users aggregate, first page", f"{base}by-user/?page_size=50"),
         ("users aggregate, 30 days", f"{base}by-user/?page_size=50&created_after={month}"),
+        ("users aggregate, flagged turns", f"{base}by-user/?page_size=50&is_flagged=true"),
         ("conversations, first page", f"{base}conversations/?page_size=50"),
         (
             "conversations, 30 days + tokens",
             f"{base}conversations/?page_size=50&last_active_after={month}&total_tokens_min=5000",
         ),
+        (
+            "conversations, created 30 days",
+            f"{base}conversations/?page_size=50&created_after={month}",
+        ),
+        ("conversations, flagged turns", f"{base}conversations/?page_size=50&is_flagged=true"),
         ("kpi", f"{base}kpi/"),
         ("kpi, 30 days + tokens", f"{base}kpi/?created_after={month}&total_tokens_min=5000"),
+        ("kpi, flagged turns", f"{base}kpi/?is_flagged=true"),
         ("budget", f"{base}budget/"),
         ("feedbacks, first page", "/api/anonymous-chat-feedbacks/?page_size=50"),
     ]
@@ -221,6 +241,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if not args.reuse:
         print("seeded:", seed(turns=args.turns, sessions=args.sessions, slugs=args.slugs))
+    check_rollups()
     # What autovacuum would have done by the time staff look: statistics and visibility map.
     connection.ensure_connection()
     connection.connection.autocommit = True
@@ -230,7 +251,9 @@ def main() -> None:
     token, _ = Token.objects.get_or_create(user=staff)
     client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
 
-    print(f"PostgreSQL, {AnonymousChatInteraction.objects.count()} turns", flush=True)
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    turns = AnonymousChatInteraction.objects.count()
+    print(f"PostgreSQL, {turns} turns; load average {load}", flush=True)
     print(f"{'endpoint':36} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'rows':>6}")
     worst = 0.0
     for name, path in endpoints(dt.datetime.now(dt.UTC).date()):
