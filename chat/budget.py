@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Greatest
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from config.rest import DomainError
@@ -125,19 +123,50 @@ class _Lost(Exception):
 
 
 def _reserve_row(row: Row, tokens: int, now: dt.datetime) -> bool:
-    condition = Q(pk=row.pk)
-    updates: dict[str, Any] = {}
+    """Add the reservation to every counter of the row, only where every cap still holds.
+
+    Per cap: a counter whose period is over restarts at this request's amount; a current one
+    grows by it, if the result stays within the limit. The statement is plain SQL (built once
+    per row shape): composing it from ORM Case/When expressions cost more than the database
+    took to run it.
+    """
+    updates: list[str] = []
+    conditions: list[str] = []
+    params: list[Any] = []
+    where_params: list[Any] = []
     for cap in row.caps:
         amount = 1 if cap.counts_requests else tokens
-        bucket = period_start(cap.period, now)
-        stale = Q(**{f"{cap.start}__lt": bucket})
-        fresh = Q(**{f"{cap.start}__gte": bucket})
+        bucket = _db_time(period_start(cap.period, now))
+        usage, start = _column(row, cap.usage), _column(row, cap.start)
+        updates.append(f"{usage} = CASE WHEN {start} < %s THEN %s ELSE {usage} + %s END")
+        updates.append(f"{start} = CASE WHEN {start} < %s THEN %s ELSE {start} END")
+        params += [bucket, amount, amount, bucket, bucket]
         if cap.limit >= 0:
-            fits_fresh = fresh & Q(**{f"{cap.usage}__lte": cap.limit - amount})
-            condition &= (stale if amount <= cap.limit else Q(pk__in=[])) | fits_fresh
-        updates[cap.usage] = Case(When(stale, then=Value(amount)), default=F(cap.usage) + amount)
-        updates[cap.start] = Case(When(stale, then=Value(bucket)), default=F(cap.start))
-    return row.model.objects.filter(condition).update(**updates) == 1
+            restart = f"{start} < %s" if amount <= cap.limit else "1 = 0"
+            conditions.append(f"(({restart}) OR ({start} >= %s AND {usage} <= %s))")
+            where_params += [bucket] if amount <= cap.limit else []
+            where_params += [bucket, cap.limit - amount]
+    where = " AND ".join([f"{_column(row, 'pk')} = %s", *conditions])
+    return _update(row, updates, where, [*params, row.pk, *where_params]) == 1
+
+
+def _column(row: Row, field: str) -> str:
+    meta = row.model._meta
+    column = meta.pk.column if field == "pk" else meta.get_field(field).column
+    return connection.ops.quote_name(column)
+
+
+def _db_time(value: dt.datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _update(row: Row, sets: list[str], where: str, params: list[Any]) -> int:
+    table = connection.ops.quote_name(row.model._meta.db_table)
+    with connection.cursor() as cursor:
+        # Identifiers come from model metadata (quoted); every value is a parameter.
+        sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where}"  # noqa: S608
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _read(row: Row) -> dict[str, Any]:
@@ -218,22 +247,27 @@ def settle(grant: Grant, actual_tokens: int) -> None:
 
 
 def _settle_row(row: Row, grant: Grant, now: dt.datetime, delta: int, actual_tokens: int) -> None:
-    updates: dict[str, Any] = {}
+    """Per token counter: still in the reservation's period, add `delta` (never below 0); in a
+    period that has since ended, restart at the real usage; else add the real usage."""
+    sets: list[str] = []
+    params: list[Any] = []
     for cap in row.caps:
         if cap.counts_requests:
             continue
-        reserved_in = period_start(cap.period, grant.at)
-        current = period_start(cap.period, now)
-        same = Q(**{cap.start: reserved_in})
-        stale = Q(**{f"{cap.start}__lt": current}) & ~same
-        updates[cap.usage] = Case(
-            When(same, then=Greatest(F(cap.usage) + delta, Value(0))),
-            When(stale, then=Value(actual_tokens)),
-            default=F(cap.usage) + actual_tokens,
+        reserved_in = _db_time(period_start(cap.period, grant.at))
+        current = _db_time(period_start(cap.period, now))
+        usage, start = _column(row, cap.usage), _column(row, cap.start)
+        stale = f"({start} < %s AND {start} <> %s)"
+        sets.append(
+            f"{usage} = CASE WHEN {start} = %s THEN "
+            f"(CASE WHEN {usage} + %s > 0 THEN {usage} + %s ELSE 0 END) "
+            f"WHEN {stale} THEN %s ELSE {usage} + %s END"
         )
-        updates[cap.start] = Case(When(stale, then=Value(current)), default=F(cap.start))
-    if updates:
-        row.model.objects.filter(pk=row.pk).update(**updates)
+        params += [reserved_in, delta, delta, current, reserved_in, actual_tokens, actual_tokens]
+        sets.append(f"{start} = CASE WHEN {stale} THEN %s ELSE {start} END")
+        params += [current, reserved_in, current]
+    if sets:
+        _update(row, sets, f"{_column(row, 'pk')} = %s", [*params, row.pk])
 
 
 # --- the rows of a signed-in or anonymous turn ---------------------------------------------
