@@ -20,7 +20,7 @@ from chat.llm import completion_options
 from chat.models import FeedbackCategory
 from chat.serializers import ChatFrameSerializer
 from chat.stream_view import NDJSONRenderer
-from chat.streaming import NDJSON, ndjson_response, registry, release_connection
+from chat.streaming import NDJSON, PooledView, ndjson_response, registry
 from config.rest import ApiView, FeatureDisabled, Forbidden
 from moderation.service import scan
 
@@ -96,7 +96,7 @@ class PublicView(ApiView):
     extra_error_statuses = (403, 409, 424, 429)
 
 
-class AnonymousStreamView(PublicView):
+class AnonymousStreamView(PooledView, PublicView):
     renderer_classes = [JSONRenderer, NDJSONRenderer]
     extra_error_statuses = (403, 409, 424, 429, 503)
 
@@ -119,7 +119,6 @@ class AnonymousStreamView(PublicView):
             services.record_blocked(verdict=verdict, caller=caller, session_id=session_id)
             raise services.InputRejected(verdict.user_message or "Input rejected.")
         visit = _admit_and_start(verdict, caller, session_id)
-        release_connection()
         return ndjson_response(
             lambda emit, signals: run_anonymous_turn(visit, verdict, emit, signals)
         )

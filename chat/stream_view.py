@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from chat.gate import chat_feature_gate
 from chat.serializers import ChatFrameSerializer, ChatRequestInput, ToolExecuteInput
 from chat.stream import run_signed_in_turn
-from chat.streaming import NDJSON, ndjson_response, registry, release_connection
+from chat.streaming import NDJSON, PooledView, ndjson_response, registry
 from chat.tools import tool_execute
 from chat.turn import turn_resolve, turn_start
 from config.rest import ApiView
@@ -23,7 +23,7 @@ class NDJSONRenderer(JSONRenderer):
     media_type = NDJSON
 
 
-class ChatStreamView(ApiView):
+class ChatStreamView(PooledView, ApiView):
     gates = (chat_feature_gate,)
     renderer_classes = [JSONRenderer, NDJSONRenderer]
     extra_error_statuses = (404, 429, 503)
@@ -51,7 +51,6 @@ class ChatStreamView(ApiView):
         )
         verdict = scan(plan.text)
         started = turn_start(plan=plan, verdict=verdict)
-        release_connection()
         return ndjson_response(
             lambda emit, signals: run_signed_in_turn(started, verdict, emit, signals)
         )

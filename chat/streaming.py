@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -61,6 +62,33 @@ def release_connection() -> None:
     """Called by a sync view before it returns a stream: the body must not pin a connection."""
     if not connection.in_atomic_block:
         connection.close()
+
+
+class PooledView:
+    # A DRF view served from the default thread pool instead of Django's one sync thread.
+    # Under ASGI Django runs every synchronous view in a single thread shared by the process,
+    # so the database round trips of one stream's start queued behind every other request.
+    # Served from the pool, starts overlap their waits on the database. The view's connection
+    # is given back when it returns, whatever it returns. (No docstring: the schema would
+    # take it as the views' description.)
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+
+        def released(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            finally:
+                release_connection()
+
+        run = sync_to_async(released, thread_sensitive=False)
+
+        @functools.wraps(view)  # keeps cls, initkwargs and csrf_exempt for DRF and the schema
+        async def pooled(request, *args, **kwargs):
+            return await run(request, *args, **kwargs)
+
+        return pooled
 
 
 class DisconnectWatch:
