@@ -191,8 +191,7 @@ def conversation_having(rows: QuerySet, bounds: dict[str, Any]) -> QuerySet:
     }
     for name, lookup in lookups.items():
         if bounds.get(name) is not None:
-            # As a float: SQLite compares a sum with a decimal parameter as text.
-            rows = rows.filter(**{lookup: float(bounds[name])})
+            rows = rows.filter(**{lookup: bounds[name]})  # an int (CountBoundFilter)
     if bounds.get("last_active_after"):
         rows = rows.filter(last_active__gte=day_start(bounds["last_active_after"]))
     if bounds.get("last_active_before"):

@@ -23,7 +23,14 @@ from anonymous_chat.models import (
     ConversationRollup,
 )
 from chat.models import Severity
-from config.rest import FilterSet, OrderingParamFilter, StrictBooleanFilter, StrictFilterBackend
+from config.rest import (
+    CountBoundFilter,
+    FilterSet,
+    IntegerFilter,
+    OrderingParamFilter,
+    StrictBooleanFilter,
+    StrictFilterBackend,
+)
 
 
 class DayFrom(django_filters.DateFilter):
@@ -134,19 +141,19 @@ HAVING = (
 )
 
 
-def _having(field: type, help_text: str) -> Any:
-    return field(method="filter_having", help_text=help_text)
+def _having(field: type, help_text: str, **kwargs: Any) -> Any:
+    return field(method="filter_having", help_text=help_text, **kwargs)
 
 
 class ConversationFilter(InteractionFilter):
-    input_tokens_min = _having(django_filters.NumberFilter, "Conversation input tokens, at least.")
-    input_tokens_max = _having(django_filters.NumberFilter, "Conversation input tokens, at most.")
-    output_tokens_min = _having(
-        django_filters.NumberFilter, "Conversation output tokens, at least."
+    input_tokens_min = _having(CountBoundFilter, "Conversation input tokens, at least.")
+    input_tokens_max = _having(CountBoundFilter, "Conversation input tokens, at most.", upper=True)
+    output_tokens_min = _having(CountBoundFilter, "Conversation output tokens, at least.")
+    output_tokens_max = _having(
+        CountBoundFilter, "Conversation output tokens, at most.", upper=True
     )
-    output_tokens_max = _having(django_filters.NumberFilter, "Conversation output tokens, at most.")
-    total_tokens_min = _having(django_filters.NumberFilter, "Conversation tokens, at least.")
-    total_tokens_max = _having(django_filters.NumberFilter, "Conversation tokens, at most.")
+    total_tokens_min = _having(CountBoundFilter, "Conversation tokens, at least.")
+    total_tokens_max = _having(CountBoundFilter, "Conversation tokens, at most.", upper=True)
     last_active_after = _having(django_filters.DateFilter, "Last turn on or after this UTC day.")
     last_active_before = _having(django_filters.DateFilter, "Last turn on or before this UTC day.")
     is_reviewed = _having(StrictBooleanFilter, "The LLM judge reviewed the conversation.")
@@ -230,7 +237,7 @@ def grouped_ordering(request, view, rows, *, tiebreaker: str):
 
 
 class FeedbackFilter(FilterSet):
-    score = django_filters.NumberFilter(help_text="+1 or -1.")
+    score = IntegerFilter(help_text="+1 or -1.")
     category = django_filters.CharFilter(help_text="Feedback category (exact).")
     has_comment = StrictBooleanFilter(method="filter_has_comment")
     submitted_from = DayFrom(field_name="submitted_at", help_text="Submitted on or after.")

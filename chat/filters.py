@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from chat.models import Severity
 from chat.selectors import message_active, thread_search
-from config.rest import FilterSet, StrictBooleanFilter
+from config.rest import CountBoundFilter, FilterSet, StrictBooleanFilter
 
 # A missing key is "not flagged": Q negation alone would drop rows where the key is absent.
 FLAGGED = Q(flags__is_flagged=True) & Q(flags__is_flagged__isnull=False)
@@ -31,12 +31,24 @@ class ThreadFilter(FilterSet):
         help_text="`none` selects unflagged threads; other values match exactly.",
     )
     has_feedback = StrictBooleanFilter()
-    input_tokens_min = django_filters.NumberFilter(field_name="input_tokens", lookup_expr="gte")
-    input_tokens_max = django_filters.NumberFilter(field_name="input_tokens", lookup_expr="lte")
-    output_tokens_min = django_filters.NumberFilter(field_name="output_tokens", lookup_expr="gte")
-    output_tokens_max = django_filters.NumberFilter(field_name="output_tokens", lookup_expr="lte")
-    total_tokens_min = django_filters.NumberFilter(field_name="total_tokens", lookup_expr="gte")
-    total_tokens_max = django_filters.NumberFilter(field_name="total_tokens", lookup_expr="lte")
+    input_tokens_min = CountBoundFilter(
+        field_name="input_tokens", help_text="Input tokens of the thread, at least."
+    )
+    input_tokens_max = CountBoundFilter(
+        field_name="input_tokens", upper=True, help_text="Input tokens of the thread, at most."
+    )
+    output_tokens_min = CountBoundFilter(
+        field_name="output_tokens", help_text="Output tokens of the thread, at least."
+    )
+    output_tokens_max = CountBoundFilter(
+        field_name="output_tokens", upper=True, help_text="Output tokens of the thread, at most."
+    )
+    total_tokens_min = CountBoundFilter(
+        field_name="total_tokens", help_text="Tokens of the thread, at least."
+    )
+    total_tokens_max = CountBoundFilter(
+        field_name="total_tokens", upper=True, help_text="Tokens of the thread, at most."
+    )
     scope = django_filters.ChoiceFilter(
         choices=[("own", "own")],
         method="filter_scope",

@@ -124,13 +124,13 @@ class ThreadViewSet(ListMixin, mixins.RetrieveModelMixin, ChatViewSet):
         services.thread_cancel(thread=thread)
         return Response(status=status.HTTP_200_OK)
 
-    @extend_schema(responses=ThreadStatsSerializer, summary="Totals over the filtered threads")
+    @extend_schema(
+        responses=ThreadStatsSerializer, filters=True, summary="Totals over the filtered threads"
+    )
     @action(detail=False, methods=["get"], pagination_class=None)
     def stats(self, request):
-        queryset = ThreadFilter(request.query_params, self.get_queryset(), request=request)
-        if not queryset.is_valid():
-            raise exceptions.ValidationError(queryset.errors)
-        totals = selectors.thread_stats(queryset.qs)
+        # The list's filters and `o` (checked, then ignored by the totals); no `field`, no pages.
+        totals = selectors.thread_stats(self.filter_queryset(self.get_queryset()))
         return Response(ThreadStatsSerializer(totals).data)
 
 

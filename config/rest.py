@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError, models
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.pagination import BasePagination
@@ -166,6 +168,70 @@ class StrictBooleanField(forms.Field):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
+
+
+COUNT_MAX = 2**63 - 1  # the largest PostgreSQL bigint
+
+
+class CountBoundField(forms.Field):
+    """A bound on an integer count, as any number in [0, COUNT_MAX] (the Waldur client sends
+    floats such as `100.0`), rounded inward to an integer: `count >= 2.5` is `count >= 3`.
+
+    Django's DecimalField would refuse more than 50 digits (a 400 no schema can state) and an
+    integer lookup would truncate a decimal bound instead of rounding it.
+    """
+
+    default_error_messages = {
+        "invalid": "A valid number is required.",
+        "min_value": "Ensure this value is greater than or equal to 0.",
+        "max_value": f"Ensure this value is less than or equal to {COUNT_MAX}.",
+    }
+
+    def __init__(self, *, upper: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.rounding = ROUND_FLOOR if upper else ROUND_CEILING
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            number = Decimal("NaN")
+        if not number.is_finite():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if number < 0:
+            raise forms.ValidationError(self.error_messages["min_value"], code="min_value")
+        if number > COUNT_MAX:
+            raise forms.ValidationError(self.error_messages["max_value"], code="max_value")
+        return int(number.to_integral_value(rounding=self.rounding))
+
+
+def _documented(filter_: django_filters.Filter, schema: dict[str, Any]) -> None:
+    """Give the filter's OpenAPI parameter this schema, keeping its help text."""
+    help_text = filter_.extra.get("help_text")
+    extend_schema_field({**schema, "description": help_text} if help_text else schema)(filter_)
+
+
+class CountBoundFilter(django_filters.Filter):
+    """An inclusive bound on a count: `>=` by default, `<=` with `upper=True`."""
+
+    field_class = CountBoundField
+
+    def __init__(self, *args, upper: bool = False, **kwargs):
+        kwargs.setdefault("lookup_expr", "lte" if upper else "gte")
+        super().__init__(*args, upper=upper, **kwargs)
+        _documented(self, {"type": "number", "minimum": 0, "maximum": COUNT_MAX})
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """An integer (`1.0` reads as 1); NumberFilter would take any decimal such as `0.4`."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _documented(self, {"type": "integer"})
 
 
 class FilterSet(django_filters.FilterSet):

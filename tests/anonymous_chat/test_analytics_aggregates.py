@@ -107,6 +107,9 @@ def test_token_ranges_select_whole_conversations(staff_api):
         "r-1"
     ]
     assert _get(staff_api, CONVERSATIONS, total_tokens_max="100.5")[0]["session_id"] == "r-2"
+    assert _get(staff_api, CONVERSATIONS, total_tokens_max="99.5") == []
+    assert _get(staff_api, CONVERSATIONS, total_tokens_min="1000.5") == []
+    assert _get(staff_api, CONVERSATIONS, total_tokens_min="999.5")[0]["session_id"] == "r-1"
     bad = staff_api.get(CONVERSATIONS, {"total_tokens_min": "many"})
     assert bad.status_code == 400, bad.content
     assert "total_tokens_min" in bad.json()
@@ -362,6 +365,7 @@ def test_feedback_list_filters_and_orders_with_unsubmitted_last(staff_api):
     assert [r["interaction_uuid"] for r in rows][:2] == [str(late.uuid), str(early.uuid)]
     assert rows[-1]["submitted_at"] is None
     assert len(_get(staff_api, FEEDBACKS, score=-1)) == 1
+    assert len(_get(staff_api, FEEDBACKS, score="1.0")) == 1
     assert len(_get(staff_api, FEEDBACKS, category="incomplete")) == 1
     assert len(_get(staff_api, FEEDBACKS, has_comment="true")) == 1
     assert len(_get(staff_api, FEEDBACKS, has_comment="false")) == 2

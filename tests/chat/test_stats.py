@@ -76,6 +76,14 @@ def test_stats_honour_feedback_and_token_filters(api, user):
     assert stats(api, "?total_tokens_max=2.0")["threads_total"] == 1
 
 
+def test_stats_refuse_what_the_list_refuses(api, user):
+    add_turn(thread_for(user), input_tokens=1, output_tokens=1)
+    for query, name in (("o=colour", "o"), ("total_tokens_min=-1", "total_tokens_min")):
+        response = api.get(f"/api/chat-threads/stats/?{query}")
+        assert response.status_code == 400, response.content
+        assert list(response.json()) == [name]
+
+
 def test_stats_visibility_matches_the_list(api, user, other_user, staff):
     add_turn(thread_for(user))
     add_turn(thread_for(other_user))
@@ -94,7 +102,7 @@ def test_stats_dates_include_boundary_days_and_ignore_old_parameter(api, user):
 
 def test_stats_accept_and_ignore_ordering(api, user):
     add_turn(thread_for(user))
-    assert stats(api, "?o=-total_tokens&o=bogus")["threads_total"] == 1
+    assert stats(api, "?o=-total_tokens&o=created")["threads_total"] == 1
 
 
 def test_stats_reject_malformed_filters(api, user):

@@ -165,6 +165,15 @@ def test_total_tokens_range_filter_accepts_decimals(api, user):
     assert names(api.get("/api/chat-threads/?output_tokens_min=11")) == ["big"]
 
 
+def test_fractional_token_bounds_round_inward(api, user):
+    add_turn(thread_for(user, name="hundred"), input_tokens=60, output_tokens=40)
+    assert names(api.get("/api/chat-threads/?total_tokens_min=99.5")) == ["hundred"]
+    assert names(api.get("/api/chat-threads/?total_tokens_min=100.5")) == []
+    assert names(api.get("/api/chat-threads/?total_tokens_max=100.5")) == ["hundred"]
+    assert names(api.get("/api/chat-threads/?total_tokens_max=99.5")) == []
+    assert names(api.get("/api/chat-threads/?input_tokens_min=1e1")) == ["hundred"]
+
+
 def test_ordering_by_total_tokens_both_ways(api, user):
     for name, tokens in (("low", 1), ("high", 300), ("mid", 20)):
         add_turn(thread_for(user, name=name), input_tokens=tokens, output_tokens=0)

@@ -159,6 +159,11 @@ CASES = [
     ("boolean junk", "GET", "/api/chat-threads/?is_archived=maybe", {}, {400}),
     ("date junk", "GET", "/api/chat-threads/?created_after=yesterday", {}, {400}),
     ("number junk", "GET", "/api/chat-threads/?input_tokens_min=many", {}, {400}),
+    ("token bound past bigint", "GET", "/api/chat-threads/?total_tokens_min=1e51", {}, {400}),
+    ("negative token bound", "GET", "/api/chat-threads/?output_tokens_max=-1", {}, {400}),
+    ("infinite token bound", "GET", "/api/chat-threads/?input_tokens_max=Infinity", {}, {400}),
+    ("stats: unknown ordering key", "GET", "/api/chat-threads/stats/?o=password", {}, {400}),
+    ("stats: number junk", "GET", "/api/chat-threads/stats/?total_tokens_max=x", {}, {400}),
     ("page zero", "GET", "/api/chat-threads/?page=0", {}, {400}),
     ("page negative", "GET", "/api/chat-threads/?page=-1", {}, {400}),
     ("page text", "GET", "/api/chat-threads/?page=two", {}, {400}),
@@ -267,3 +272,72 @@ def test_a_billion_page_size_is_clamped_to_300(chat_server, user):
     )
     assert second.status_code == 200, second.text
     assert len(second.json()) == 5
+
+
+# --- findings of the contract fuzzer, each once a failure of test_contract_fuzzing.py ---------
+
+COUNT_MAX = 2**63 - 1
+TOKEN_BOUNDS = [
+    f"{kind}_tokens_{end}" for kind in ("input", "output", "total") for end in ["min", "max"]
+]
+TOKEN_BOUND_PATHS = (
+    "/api/chat-threads/",
+    "/api/chat-threads/stats/",
+    "/api/anonymous-chat-interactions/conversations/",
+    "/api/anonymous-chat-interactions/kpi/",
+)
+TOO_BIG = f"Ensure this value is less than or equal to {COUNT_MAX}."
+
+
+def operation_parameters(base: str, path: str) -> dict[str, dict]:
+    schema = httpx.get(f"{base}/api/schema/", params={"format": "json"}, timeout=60).json()
+    return {p["name"]: p for p in schema["paths"][path]["get"].get("parameters", [])}
+
+
+def test_token_bounds_take_any_count_the_schema_allows_and_refuse_the_rest(chat_server, staff):
+    """Once a 400 the schema did not state: above 1e50 (django-filter's DecimalField)."""
+    refused = [
+        ("1e50", TOO_BIG),
+        (str(COUNT_MAX + 1), TOO_BIG),
+        ("-1", "Ensure this value is greater than or equal to 0."),
+        ("NaN", "A valid number is required."),
+    ]
+    problems: list[str] = []
+    with httpx.Client(base_url=chat_server, headers=auth(staff), timeout=60) as client:
+        for path in TOKEN_BOUND_PATHS:
+            documented = operation_parameters(chat_server, path)
+            for name in TOKEN_BOUNDS:
+                schema = documented[name]["schema"]
+                assert schema == {"type": "number", "minimum": 0, "maximum": COUNT_MAX}, schema
+                for value in ("0", "100.0", "2.5", "9.223372036854775e+18", str(COUNT_MAX)):
+                    response = client.get(path, params={name: value})
+                    if response.status_code != 200:
+                        problems.append(f"{path}?{name}={value}: {response.status_code}")
+                for value, message in refused:
+                    response = client.get(path, params={name: value})
+                    if response.status_code != 400 or response.json() != {name: [message]}:
+                        problems.append(
+                            f"{path}?{name}={value}: {response.status_code} {response.text[:200]}"
+                        )
+    assert not problems, "\n".join(problems)
+
+
+def test_a_fractional_feedback_score_is_400(chat_server, staff):
+    """Once accepted: `score` is documented as an integer."""
+    path = "/api/anonymous-chat-feedbacks/"
+    assert operation_parameters(chat_server, path)["score"]["schema"] == {"type": "integer"}
+    with httpx.Client(base_url=chat_server, headers=auth(staff), timeout=60) as client:
+        response = client.get(path, params={"score": "0.4"})
+        assert response.status_code == 400, response.text
+        assert response.json() == {"score": ["Enter a whole number."]}
+        for value in ("1", "-1", "1.0"):
+            response = client.get(path, params={"score": value})
+            assert response.status_code == 200, (value, response.text)
+
+
+def test_thread_stats_document_the_filters_of_the_list(chat_server):
+    """Once undocumented: the stats take the list's filters and `o`, not `field` or pages."""
+    listed = set(operation_parameters(chat_server, "/api/chat-threads/"))
+    stats = set(operation_parameters(chat_server, "/api/chat-threads/stats/"))
+    assert stats == listed - {"field", "page", "page_size"}
+    assert {"o", "query", "total_tokens_min", "user"} <= stats
