@@ -34,7 +34,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default=lab_.DEFAULT_DATABASE_URL)
     parser.add_argument("--levels", default="100,200,300,500,700", help="Concurrent streams.")
     parser.add_argument(
-        "--transport", default="httpx", help="Comma-separated LLM client transports to compare."
+        "--transport", default="aiohttp", help="Comma-separated LLM client transports to compare."
     )
     parser.add_argument("--rounds", type=int, default=3, help="Streams per worker (>= 3).")
     parser.add_argument(

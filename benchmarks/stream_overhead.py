@@ -31,7 +31,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=lab_.DEFAULT_DATABASE_URL)
     parser.add_argument(
-        "--transport", default="httpx", help="Comma-separated LLM client transports to compare."
+        "--transport", default="aiohttp", help="Comma-separated LLM client transports to compare."
     )
     parser.add_argument("--concurrency", default="1,100", help="Comma-separated stream counts.")
     parser.add_argument("--single-samples", type=int, default=40, help="Streams at 1 stream.")

@@ -213,8 +213,8 @@ AI_ASSISTANT_STREAM_IDLE_TIMEOUT_SECONDS = _env(
 AI_ASSISTANT_HTTP_TRANSPORT = _env(
     "AI_ASSISTANT_HTTP_TRANSPORT",
     "str",
-    "httpx",
-    "LLM client transport: httpx, or aiohttp (faster at 100+ streams; loses text on a cut).",
+    "aiohttp",
+    "LLM client transport: aiohttp (twice the concurrent streams per worker), or httpx.",
 )
 AI_ASSISTANT_CONTINUE_ON_DISCONNECT = _env(
     "AI_ASSISTANT_CONTINUE_ON_DISCONNECT",

@@ -233,8 +233,8 @@ def test_streams_beyond_the_process_cap_are_503_with_retry_after(chat_server, us
     assert not Message.objects.exists()
 
 
-def test_the_aiohttp_transport_streams_the_same_answer(chat_server, user, llm, settings):
-    settings.AI_ASSISTANT_HTTP_TRANSPORT = "aiohttp"
-    result = post_stream(chat_server, user, input="over aiohttp")
+def test_the_httpx_transport_streams_the_same_answer(chat_server, user, llm, settings):
+    settings.AI_ASSISTANT_HTTP_TRANSPORT = "httpx"
+    result = post_stream(chat_server, user, input="over httpx")
     assert result.final["finish_reason"] == "stop"
-    assert "You asked: over aiohttp" in result.text
+    assert "You asked: over httpx" in result.text

@@ -34,9 +34,11 @@ def short_timeouts(settings):
         ("fault-usage-only", ERROR_MESSAGES["empty"], "error", False),
     ],
 )
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
 def test_upstream_fault_gives_an_error_frame_and_keeps_what_was_generated(
-    chat_server, user, llm, settings, short_timeouts, model, message, finish, partial
+    chat_server, user, llm, settings, short_timeouts, model, message, finish, partial, transport
 ):
+    settings.AI_ASSISTANT_HTTP_TRANSPORT = transport
     settings.AI_ASSISTANT_MODEL = model
     result = post_stream(chat_server, user, input="Tell me about volumes")
     assert result.status == 200, result.raw
