@@ -370,3 +370,21 @@ def test_day_bounded_reads_use_a_constant_number_of_queries(staff_api, path, par
             _get(staff_api, f"{BASE}{path}", **params)
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 5, counts
+
+
+def test_a_vote_moved_to_another_turn_moves_with_it():
+    voted = turn("f-1", slug="slug-a", at=days_ago(2))
+    other = turn("f-2", slug="slug-b", at=days_ago(1))
+    verdict(voted, score=3, llm_judge_input_tokens=40)
+    vote(voted, -1, "other")
+    AnonymousChatFeedback.objects.filter(pk=voted.pk).update(interaction=other)
+    assert (conversation("f-1")["negative_feedback"], conversation("f-1")["reviewed_count"]) == (
+        0,
+        0,
+    )
+    assert (conversation("f-2")["negative_feedback"], conversation("f-2")["resolution_sum"]) == (
+        1,
+        3,
+    )
+    assert UserRollup.objects.get(user_slug="slug-b").negative_feedback == 1
+    assert rollup_check() == {}

@@ -84,8 +84,14 @@ async function openThread(thread) {
   state.finishNote = null;
   history.replaceState(null, "", `#${thread.uuid}`);
   notice("");
-  await loadMessages();
-  await loadThreads();
+  try {
+    await loadMessages();
+    await loadThreads();
+  } catch (error) {
+    state.messages = []; // not the previous thread's messages under this thread's name
+    renderMessages();
+    notice(error.message);
+  }
   $("composer-input").focus();
 }
 

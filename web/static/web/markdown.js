@@ -9,11 +9,19 @@ function el(tag, className, text) {
   return node;
 }
 
+const SAFE_SCHEMES = new Set(["http:", "https:", "mailto:"]);
+
+// The scheme is read from the URL as the browser resolves it, never from the text: the URL
+// parser drops leading control characters, so "\x01javascript:..." passes a pattern test as a
+// relative link and still becomes a javascript: link.
 export function safeHref(url) {
-  const trimmed = url.trim();
-  if (/^(https?:|mailto:)/i.test(trimmed)) return trimmed;
-  if (/^[a-z][a-z0-9+.-]*:/i.test(trimmed)) return null; // javascript:, data:, ...
-  return trimmed;
+  let parsed;
+  try {
+    parsed = new URL(url, document.baseURI);
+  } catch {
+    return null;
+  }
+  return SAFE_SCHEMES.has(parsed.protocol) ? parsed.href : null;
 }
 
 // Underscores only emphasise at word edges: snake_case_names stay as they are.

@@ -116,7 +116,7 @@ async function loadConversations() {
     const open = el("button", "", "Transcript");
     open.type = "button";
     open.setAttribute("aria-label", `Transcript of the conversation started ${formatTime(row.started)}`);
-    open.addEventListener("click", () => showSession(row.session_id));
+    open.addEventListener("click", () => showSession(row.session_id).catch(showError));
     const action = el("td");
     action.append(open);
     tr.append(action);
@@ -165,7 +165,7 @@ async function loadThreads() {
     const open = el("button", "", "Messages");
     open.type = "button";
     open.setAttribute("aria-label", `Messages of ${thread.name || "the untitled thread"}`);
-    open.addEventListener("click", () => showThread(thread));
+    open.addEventListener("click", () => showThread(thread).catch(showError));
     const action = el("td");
     action.append(open);
     tr.append(action);
