@@ -5,6 +5,7 @@ import { ApiError, apiFetch, describeError, formatTime, readNdjson } from "./api
 import { setupLogin } from "./login.js";
 import { categoryLabel, feedbackGroup } from "./feedback.js";
 import { StreamView, blocksText, renderBlocks, renderMarkdown } from "./markdown.js";
+import { el } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -22,13 +23,6 @@ const state = {
   streaming: false,
   finishNote: null, // { uuid, text }: shown under an answer that did not finish normally
 };
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function notice(message) {
   const box = $("notice");
@@ -292,16 +286,8 @@ async function runTurn(body, { replace = null, userText = "" } = {}) {
         if (frame.m.assistant_message_uuid) final = frame.m;
       } else if (frame.w !== undefined && userItem) {
         addWarning(userItem, frame.w);
-      } else if (frame.k === "markdown") {
-        view.markdownChunk(frame.c || "");
-      } else if (frame.k === "load") {
-        view.loading(frame.t);
-      } else if (frame.k === "code") {
-        view.block(frame.c || "", frame.t || "code");
-      } else if (frame.k === "mermaid") {
-        view.block(frame.c || "", "mermaid");
-      } else if (frame.e) {
-        view.error(frame.e);
+      } else {
+        view.apply(frame);
       }
     });
   } catch (error) {

@@ -2,6 +2,7 @@
 // down asks for a reason (one of the API's feedback categories) and an optional comment.
 
 import { voteButton } from "./icons.js";
+import { el } from "./dom.js";
 
 export const CATEGORIES = [
   ["inaccurate", "Inaccurate"],
@@ -14,13 +15,6 @@ export const CATEGORIES = [
 export function categoryLabel(value) {
   const found = CATEGORIES.find(([key]) => key === value);
   return found ? found[1] : value;
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 function reasonForm(id, maxComment, submit) {

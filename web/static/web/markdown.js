@@ -1,13 +1,7 @@
 // A small, safe markdown renderer: it builds DOM nodes (never innerHTML), so answer text can
 // not inject markup. Covers what assistants write: paragraphs, headings, lists, quotes, rules,
 // fenced code, inline code, bold, italic and links. Mermaid is shown as code.
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+import { el } from "./dom.js";
 
 const SAFE_SCHEMES = new Set(["http:", "https:", "mailto:"]);
 
@@ -190,6 +184,17 @@ export class StreamView {
 
   text() {
     return this.container.textContent;
+  }
+
+  // Shows an answer frame (text, a fenced block, an error); false for any other frame.
+  apply(frame) {
+    if (frame.k === "markdown") this.markdownChunk(frame.c || "");
+    else if (frame.k === "load") this.loading(frame.t);
+    else if (frame.k === "code") this.block(frame.c || "", frame.t || "code");
+    else if (frame.k === "mermaid") this.block(frame.c || "", "mermaid");
+    else if (frame.e) this.error(frame.e);
+    else return false;
+    return true;
   }
 
   markdownChunk(chunk) {

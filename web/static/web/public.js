@@ -4,18 +4,12 @@
 import { ApiError, apiFetch, local, readNdjson } from "./api.js";
 import { feedbackGroup } from "./feedback.js";
 import { StreamView, renderMarkdown } from "./markdown.js";
+import { el } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const SESSION_KEY = "chat.public.session";
 const OFFERING_LINK = /\/marketplace-public-offering\/([0-9a-fA-F-]{32,36})\//;
 let busy = false;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function newSessionId() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -104,16 +98,8 @@ async function ask(text) {
         const warning = el("aside", "warning", frame.w);
         warning.setAttribute("role", "note");
         question.append(warning);
-      } else if (frame.k === "markdown") {
-        view.markdownChunk(frame.c || "");
-      } else if (frame.k === "load") {
-        view.loading(frame.t);
-      } else if (frame.k === "code") {
-        view.block(frame.c || "", frame.t || "code");
-      } else if (frame.k === "mermaid") {
-        view.block(frame.c || "", "mermaid");
-      } else if (frame.e) {
-        view.error(frame.e);
+      } else {
+        view.apply(frame);
       }
     });
     if (ticket.interaction_uuid) answer.append(feedbackControls(ticket));

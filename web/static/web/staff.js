@@ -6,6 +6,7 @@ import { ApiError, apiFetch, formatDuration, formatTime } from "./api.js";
 import { barChart, gauge, stackedBarChart } from "./charts.js";
 import { setupLogin } from "./login.js";
 import { renderBlocks } from "./markdown.js";
+import { el } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 20;
@@ -18,13 +19,6 @@ const SEVERITIES = [
 ];
 const numbers = new Intl.NumberFormat("en");
 const state = { page: 1, filters: {} };
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const count = (value) => (value === null || value === undefined ? "–" : numbers.format(value));
 const percent = (value) => (value === null || value === undefined ? "–" : `${Math.round(value * 100)}%`);
@@ -217,7 +211,7 @@ async function showThread(thread) {
       formatTime(message.created),
       message.is_flagged ? `flagged (${message.severity})` : "",
       message.warning,
-      message.feedback_score === null ? "" : `voted ${message.feedback_score ? "helpful" : "not helpful"}`,
+      message.feedback_score == null ? "" : `voted ${message.feedback_score > 0 ? "helpful" : "not helpful"}`,
     ]),
   );
   openTranscript(`Messages of ${thread.name || "an untitled thread"} (${thread.user_username})`, items);
