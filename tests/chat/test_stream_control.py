@@ -13,6 +13,7 @@ import pytest
 from chat.models import Message
 from tests.chat.helpers import thread_for
 from tests.chat.streamkit import auth, post_stream
+from tests.upstream import wait_for
 
 pytestmark = [pytest.mark.timeout(180)]
 
@@ -60,16 +61,6 @@ class Reader(threading.Thread):
     @property
     def final(self):
         return next(f["m"] for f in reversed(self.frames) if "assistant_message_uuid" in f["m"])
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def test_cancel_stops_the_answer_and_keeps_the_partial_text(chat_server, user, slow_llm):

@@ -3,8 +3,6 @@ clicks on offering links, and embedding in another site's iframe."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -14,6 +12,7 @@ from anonymous_chat.models import (
     AnonymousChatInteraction,
 )
 from chat.devllm import REPLIES
+from tests.upstream import wait_for
 from tests.web.conftest import screenshot
 
 pytestmark = [pytest.mark.timeout(240)]
@@ -28,16 +27,6 @@ def ask(page: Page, text: str) -> None:
         "() => { const a = document.querySelector('#messages li.role-assistant:last-child');"
         " return a && !a.hasAttribute('aria-busy'); }"
     )
-
-
-def wait_until(predicate, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not reached")
 
 
 def test_visitor_chats_rates_and_clicks_an_offering(web_server, page, llm):
@@ -66,7 +55,7 @@ def test_visitor_chats_rates_and_clicks_an_offering(web_server, page, llm):
     with page.context.expect_page() as opened:
         answer.get_by_role("link", name="Cloud VMs").click()
     assert "/marketplace-public-offering/5b3f0c2e-8d7a-4c1e-9f5a-2d6b8e4a1c3f/" in opened.value.url
-    click = wait_until(lambda: AnonymousChatClick.objects.filter(interaction=interaction).first())
+    click = wait_for(lambda: AnonymousChatClick.objects.filter(interaction=interaction).first())
     assert str(click.offering_uuid) == "5b3f0c2e-8d7a-4c1e-9f5a-2d6b8e4a1c3f"
     screenshot(page, "public")
 
