@@ -1,16 +1,20 @@
 """ASGI entry point: `uvicorn config.asgi:application --no-access-log`.
 
-Wraps Django's handler to answer the lifespan protocol: at shutdown, answers still generating
-get a grace period to finish and are otherwise stored as interrupted.
+Wraps Django's handler (with its request threads reused, see config/handler.py) to answer the
+lifespan protocol: at shutdown, answers still generating get a grace period to finish and are
+otherwise stored as interrupted.
 """
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+
+from config.handler import ReusedThreadASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup(set_prefix=False)  # what get_asgi_application() does, with our handler
 
-django_application = get_asgi_application()
+django_application = ReusedThreadASGIHandler()
 
 
 async def application(scope, receive, send):

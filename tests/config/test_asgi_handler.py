@@ -1,0 +1,41 @@
+"""The ASGI handler keeps Django's one-thread-per-request rule but reuses the threads."""
+
+from __future__ import annotations
+
+import concurrent.futures
+
+import httpx
+import pytest
+
+from config.asgi import django_application
+from tests.chat.helpers import thread_for
+from tests.chat.streamkit import auth, post_stream
+
+
+@pytest.mark.timeout(120)
+def test_sequential_requests_reuse_one_request_thread(chat_server, user):
+    thread_for(user, name="Kept")
+    with httpx.Client(base_url=chat_server, headers=auth(user), timeout=30) as client:
+        assert client.get("/api/chat-threads/").status_code == 200  # warm up
+        made = django_application.made
+        for _ in range(20):
+            response = client.get("/api/chat-threads/")
+            assert response.status_code == 200
+            assert response.json()[0]["name"] == "Kept"
+    # Not one thread per request: a request's thread goes back to the free list only once its
+    # clean-up is done, by which time the next request may have taken another one.
+    assert django_application.made - made <= 1
+
+
+@pytest.mark.timeout(120)
+def test_overlapping_requests_each_get_a_thread_of_their_own(chat_server, user, llm):
+    llm.app.config.first_token_delay = 1.0  # keeps each stream's request open for a while
+    made = django_application.made
+    idle = len(django_application.idle)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: post_stream(chat_server, user, input="hi"), range(4)))
+    assert [r.status for r in results] == [200] * 4
+    assert all(r.final["finish_reason"] == "stop" for r in results)
+    # Four requests open at once held four threads; those made for them are kept for reuse.
+    assert django_application.made - made == max(0, 4 - idle)
+    assert len(django_application.idle) >= 4
