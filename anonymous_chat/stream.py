@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 
 from anonymous_chat import services
@@ -36,7 +38,7 @@ async def run_anonymous_turn(
     visit: services.StartedVisit, verdict: Verdict, emit: Emit, signals: Signals
 ) -> None:
     """Stream one public answer; the reservation is always settled with what was spent."""
-    spent = 0
+    spent, settled = 0, False
     try:
         emit(
             {
@@ -56,13 +58,15 @@ async def run_anonymous_turn(
         outcome = await generate(generation, emit, signals)
         usage = (outcome.usage.input_tokens, outcome.usage.output_tokens)
         spent = sum(usage)
-        await db(
+        store = functools.partial(
             services.visit_finish,
             visit=visit,
             blocks=outcome.blocks,
             usage=usage,
             finish=outcome.finish_reason,
         )
+        await db(budget.settle_with, visit.grant, spent, store)
+        settled = True
         emit(
             {
                 "m": {
@@ -73,4 +77,5 @@ async def run_anonymous_turn(
             }
         )
     finally:
-        await db(budget.settle, visit.grant, spent)
+        if not settled:
+            await db(budget.settle, visit.grant, spent)

@@ -113,6 +113,11 @@ class Grant:
     max_tokens: int  # the completion's max_tokens after clamping to what remains
     at: dt.datetime = field(default_factory=timezone.now)
 
+    def afterwards(self) -> Grant:
+        """A grant of nothing in this one's period: settling it charges tokens spent after
+        this one was settled (a title that arrived after the answer)."""
+        return Grant(rows=self.rows, tokens=0, max_tokens=0, at=self.at)
+
 
 class _Lost(Exception):
     """Another request took the room between our read and our update: read again."""
@@ -241,9 +246,20 @@ def settle(grant: Grant, actual_tokens: int) -> None:
     """Replace the reservation with the real usage, in the period it was reserved in."""
     now = timezone.now()
     delta = actual_tokens - grant.tokens
-    with transaction.atomic():  # one commit for every row
+    with transaction.atomic(savepoint=False):  # one commit for every row
         for row in grant.rows:
             _settle_row(row, grant, now, delta, actual_tokens)
+
+
+def settle_with(grant: Grant, actual_tokens: int, work: Callable[[], T]) -> T:
+    """Run `work` (it stores what the turn produced) and settle, in one transaction.
+
+    The end of a turn then costs one connection checkout and one commit.
+    """
+    with transaction.atomic():
+        result = work()
+        settle(grant, actual_tokens)
+    return result
 
 
 def _settle_row(row: Row, grant: Grant, now: dt.datetime, delta: int, actual_tokens: int) -> None:

@@ -37,11 +37,16 @@ class SignalHub:
         self._listener: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def register(self, thread_uuid: str) -> asyncio.Event:
-        """An event set on every signal for the thread; set from the start, so the first look
-        at the row also catches a cancel sent before the turn registered."""
+    def register(self, thread_uuid: str, *, look_now: bool = True) -> asyncio.Event:
+        """An event set on every signal for the thread.
+
+        With `look_now` it is set from the start, so the first look at the row also catches a
+        cancel sent before the turn registered. A thread made by this very turn needs no such
+        look when it registers before anyone has been told its uuid.
+        """
         event = asyncio.Event()
-        event.set()
+        if look_now:
+            event.set()
         self._waiters[str(thread_uuid)].add(event)
         self.start()
         return event

@@ -26,6 +26,7 @@ class DevLLMConfig:
     reply: str | None = None  # fixed reply text; None echoes a summary of the question
     model: str = "dev-model"
     hold: Any = None  # an object with is_set() (threading.Event): streams wait until it is set
+    complete_delay: float = 0.0  # seconds before a non-streamed completion (a title) answers
 
 
 OFFERING = "/marketplace-public-offering/{}/"
@@ -179,6 +180,8 @@ class DevLLM:
         model = request.get("model") or self.config.model
         ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if not request.get("stream"):
+            if self.config.complete_delay:
+                await asyncio.sleep(self.config.complete_delay)
             await self._json(
                 send, 200, self._completion(ident, model, "".join(pieces), finish, usage)
             )
@@ -235,9 +238,11 @@ class DevLLM:
             await asyncio.sleep(self.config.first_token_delay)
         while self.config.hold is not None and not self.config.hold.is_set():
             await asyncio.sleep(0.02)
+        loop = asyncio.get_running_loop()
+        first = loop.time()
         for index, piece in enumerate(pieces):
-            if index and interval:
-                await asyncio.sleep(interval)
+            if index and interval:  # on a fixed clock: a late wake-up does not delay the rest
+                await asyncio.sleep(max(0.0, first + index * interval - loop.time()))
             if index == 3 and fault in ("stall", "malformed", "cut"):
                 await self._fault_mid_stream(fault, emit)
                 return

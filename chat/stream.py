@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
@@ -40,7 +41,7 @@ def build_generation(started: turn.StartedTurn, verdict: Verdict) -> Generation:
     return Generation(messages=messages, max_tokens=granted)
 
 
-async def _title(started: turn.StartedTurn, spent: list[int]) -> str | None:
+async def _title(started: turn.StartedTurn) -> turn.Title | None:
     await asyncio.sleep(0)  # let the answer's request go out first: it is what the user waits for
     try:
         raw, usage = await llm.complete_once(
@@ -50,46 +51,75 @@ async def _title(started: turn.StartedTurn, spent: list[int]) -> str | None:
     except Exception as exc:  # a title is a nicety; the answer must not suffer
         logger.warning("Title generation failed: %s", type(exc).__name__)
         return None
-    spent.append(usage.input_tokens + usage.output_tokens)
-    title = prompts.clean_title(raw)
-    await db(
-        turn.thread_set_title,
-        thread=started.thread,
-        title=title,
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-    )
-    return title or None
+    return turn.Title(prompts.clean_title(raw), usage.input_tokens, usage.output_tokens)
+
+
+def _ready(task: asyncio.Task | None) -> turn.Title | None:
+    if task is None or not task.done() or task.cancelled():
+        return None
+    return task.result()
+
+
+def _tokens(title: turn.Title | None) -> int:
+    return title.input_tokens + title.output_tokens if title is not None else 0
 
 
 async def run_signed_in_turn(
     started: turn.StartedTurn, verdict: Verdict, emit: Emit, signals: Signals
 ) -> None:
-    """Stream the turn; whatever happens, the reservation is settled with what was spent."""
-    spent: list[int] = []
-    title_task = asyncio.create_task(_title(started, spent)) if started.is_new_thread else None
+    """Stream the turn; whatever happens, the reservation is settled with what was spent.
+
+    The answer, a title that is ready by then and the settlement are stored together (one
+    connection checkout); a title that comes later is stored, and charged, on its own.
+    """
+    title_task = asyncio.create_task(_title(started)) if started.is_new_thread else None
+    spent, settled = 0, False
     try:
-        await _run(started, verdict, emit, signals, title_task, spent)
+        outcome = await _answer(started, verdict, emit, signals)
+        title = _ready(title_task)
+        spent = outcome.usage.input_tokens + outcome.usage.output_tokens + _tokens(title)
+        store = functools.partial(
+            turn.turn_finish,
+            turn=started,
+            blocks=outcome.blocks,
+            input_tokens=outcome.usage.input_tokens,
+            output_tokens=outcome.usage.output_tokens,
+            finish_reason=outcome.finish_reason,
+            title=title,
+        )
+        await db(budget.settle_with, started.grant, spent, store)
+        settled = True
+        if title is not None:  # stored with the answer: its frame goes first
+            if title.name:
+                emit({"m": {"thread_name": title.name}})
+            title_task = None
+        emit({"m": _final(started, outcome)})
+        if title_task is not None:  # still to come (or came while storing): right after
+            late = await title_task
+            if late is not None:
+                store = functools.partial(turn.thread_set_title, thread=started.thread, title=late)
+                await db(budget.settle_with, started.grant.afterwards(), _tokens(late), store)
+                if late.name:
+                    emit({"m": {"thread_name": late.name}})
     finally:
         if title_task is not None and not title_task.done():
             title_task.cancel()
-        await db(budget.settle, started.grant, sum(spent))
+        if not settled:
+            await db(budget.settle, started.grant, spent or _tokens(_ready(title_task)))
 
 
-async def _run(
-    started: turn.StartedTurn,
-    verdict: Verdict,
-    emit: Emit,
-    signals: Signals,
-    title_task: asyncio.Task | None,
-    spent: list[int],
-) -> None:
+async def _answer(
+    started: turn.StartedTurn, verdict: Verdict, emit: Emit, signals: Signals
+) -> Outcome:
     thread = started.thread
+    # Listen for cancels before the client learns the thread's uuid from the first frame: a
+    # thread this turn made then needs no first look at its row.
+    wake = cancel.hub.register(str(thread.uuid), look_now=not started.is_new_thread)
     emit({"m": {"thread_uuid": str(thread.uuid)}})
     if policy.warning(verdict):
         emit({"w": policy.warning(verdict)})
     generation = build_generation(started, verdict)
-    generation.wake = cancel.hub.register(str(thread.uuid))
+    generation.wake = wake
     generation.poll_seconds = cancel.poll_interval()
 
     async def stop_check() -> str | None:
@@ -99,25 +129,13 @@ async def _run(
 
     generation.stop_check = stop_check
     try:
-        outcome = await generate(generation, emit, signals)
+        return await generate(generation, emit, signals)
     finally:
-        cancel.hub.unregister(str(thread.uuid), generation.wake)
-    spent.append(outcome.usage.input_tokens + outcome.usage.output_tokens)
-    await db(
-        turn.turn_finish,
-        turn=started,
-        blocks=outcome.blocks,
-        input_tokens=outcome.usage.input_tokens,
-        output_tokens=outcome.usage.output_tokens,
-        finish_reason=outcome.finish_reason,
-    )
-    await _send_final(started, outcome, title_task, emit)
+        cancel.hub.unregister(str(thread.uuid), wake)
 
 
-async def _send_final(
-    started: turn.StartedTurn, outcome: Outcome, title_task: asyncio.Task | None, emit: Emit
-) -> None:
-    """The final metadata frame; the title frame goes before it if ready, else right after."""
+def _final(started: turn.StartedTurn, outcome: Outcome) -> dict[str, Any]:
+    """The final metadata frame's content."""
     final: dict[str, Any] = {
         "assistant_message_uuid": str(started.assistant.uuid),
         "input_tokens": outcome.usage.input_tokens,
@@ -126,12 +144,4 @@ async def _send_final(
     }
     if started.user_message is not None:
         final = {"user_message_uuid": str(started.user_message.uuid), **final}
-    if title_task is not None and title_task.done():
-        if title_task.result():
-            emit({"m": {"thread_name": title_task.result()}})
-        title_task = None
-    emit({"m": final})
-    if title_task is not None:
-        title = await title_task
-        if title:
-            emit({"m": {"thread_name": title}})
+    return final

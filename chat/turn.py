@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Case, F, Max, Q, When
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
@@ -306,6 +306,24 @@ def turn_should_stop(*, thread_id: int, assistant_uuid: uuid.UUID) -> str | None
     return None
 
 
+@dataclass
+class Title:
+    """A generated thread title ("" when the model gave nothing usable) and its usage."""
+
+    name: str
+    input_tokens: int
+    output_tokens: int
+
+    def changes(self) -> dict[str, Any]:
+        changes: dict[str, Any] = {
+            "title_gen_input_tokens": self.input_tokens,
+            "title_gen_output_tokens": self.output_tokens,
+        }
+        if self.name:
+            changes["name"] = self.name
+        return changes
+
+
 def turn_finish(
     *,
     turn: StartedTurn,
@@ -313,10 +331,15 @@ def turn_finish(
     input_tokens: int | None,
     output_tokens: int | None,
     finish_reason: str,
+    title: Title | None = None,
 ) -> None:
-    """Fill the reserved answer and release the thread's turn markers if they are still ours."""
+    """Fill the reserved answer and release the thread's turn markers if they are still ours.
+
+    A title that is ready by now is stored with it (one statement per table).
+    """
     now = timezone.now()
-    with transaction.atomic():
+    ours = Q(active_turn=turn.assistant.uuid)
+    with transaction.atomic(savepoint=False):
         Message.objects.filter(pk=turn.assistant.pk).update(
             blocks=blocks,
             search_text=blocks_to_llm_text(blocks),
@@ -325,20 +348,17 @@ def turn_finish(
             finish_reason=finish_reason,
             modified=now,
         )
-        Thread.objects.filter(pk=turn.thread.pk).update(modified=now)
-        Thread.objects.filter(pk=turn.thread.pk, active_turn=turn.assistant.uuid).update(
-            active_turn=None, cancel_requested_at=None
+        Thread.objects.filter(pk=turn.thread.pk).update(
+            modified=now,
+            active_turn=Case(When(ours, then=None), default=F("active_turn")),
+            cancel_requested_at=Case(When(ours, then=None), default=F("cancel_requested_at")),
+            **(title.changes() if title is not None else {}),
         )
     turn.assistant.blocks = blocks
     turn.assistant.input_tokens, turn.assistant.output_tokens = input_tokens, output_tokens
     turn.assistant.finish_reason = finish_reason
 
 
-def thread_set_title(*, thread: Thread, title: str, input_tokens: int, output_tokens: int) -> None:
-    changes: dict[str, Any] = {
-        "title_gen_input_tokens": input_tokens,
-        "title_gen_output_tokens": output_tokens,
-    }
-    if title:
-        changes["name"] = title
-    Thread.objects.filter(pk=thread.pk).update(**changes)
+def thread_set_title(*, thread: Thread, title: Title) -> None:
+    """Store a title that arrived after the answer was stored."""
+    Thread.objects.filter(pk=thread.pk).update(**title.changes())

@@ -48,6 +48,31 @@ def test_reservation_is_the_worst_case_and_settles_to_real_usage(user):
     assert (quota.daily_usage, quota.weekly_usage, quota.monthly_usage) == (120, 120, 120)
 
 
+def test_settle_with_stores_and_settles_together_or_not_at_all(user):
+    row = quota_row(user, daily_limit=1000)
+    grant = budget.admit(rows=[row], input_tokens=100, max_tokens=200)
+
+    def failing_store() -> None:
+        TokenQuota.objects.filter(user=user).update(daily_limit=5)
+        raise RuntimeError("storing the answer failed")
+
+    with pytest.raises(RuntimeError):
+        budget.settle_with(grant, 40, failing_store)
+    quota = TokenQuota.objects.get(user=user)
+    assert (quota.daily_limit, quota.daily_usage) == (1000, 300)  # both rolled back
+    assert budget.settle_with(grant, 40, lambda: "stored") == "stored"
+    assert TokenQuota.objects.get(user=user).daily_usage == 40
+
+
+def test_a_grant_afterwards_charges_tokens_spent_after_the_settlement(user):
+    row = quota_row(user, daily_limit=1000)
+    grant = budget.admit(rows=[row], input_tokens=100, max_tokens=200)
+    budget.settle(grant, 120)
+    budget.settle(grant.afterwards(), 30)  # a title that came after the answer was stored
+    quota = TokenQuota.objects.get(user=user)
+    assert (quota.daily_usage, quota.weekly_usage, quota.monthly_usage) == (150, 150, 150)
+
+
 def test_completion_is_clamped_to_what_remains(user):
     row = quota_row(user, daily_limit=250)
     grant = budget.admit(rows=[row], input_tokens=100, max_tokens=200)

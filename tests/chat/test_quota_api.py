@@ -192,9 +192,20 @@ def test_exhausted_monthly_quota_refuses_with_409_and_stores_nothing(chat_server
 
 
 @pytest.mark.timeout(120)
-def test_drained_stream_charges_exactly_its_real_usage(chat_server, user, llm, settings):
+@pytest.mark.parametrize("title", ["before the answer ends", "after the answer ends"])
+def test_drained_stream_charges_exactly_its_real_usage(chat_server, user, llm, settings, title):
     settings.AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET = 1_000_000
+    if title == "before the answer ends":  # stored and charged with the answer
+        llm.app.config.first_token_delay = 0.5
+    else:  # stored and charged on its own, after the answer's settlement
+        llm.app.config.complete_delay = 0.5
     result = post_stream(chat_server, user, input="hello there")
+    frames = [f["m"] for f in result.frames if "m" in f]
+    keys = [next(iter(m)) for m in frames if "thread_name" in m or "assistant_message_uuid" in m]
+    late = title == "after the answer ends"
+    assert keys == (
+        ["user_message_uuid", "thread_name"] if late else ["thread_name", "user_message_uuid"]
+    )
     final = result.final
     thread = Message.objects.get(uuid=final["assistant_message_uuid"]).thread
     expected = (
