@@ -556,5 +556,8 @@ LOGGING = {
     "loggers": {
         # Django's request logger prints the path only; no client addresses are logged.
         "django.server": {"level": "WARNING"},
+        # The LLM client's transport logs every request at INFO: two lines per chat turn.
+        "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
     },
 }
