@@ -2,7 +2,7 @@
 
 Overhead = time to the first text frame through POST /api/chat/stream/ minus the time to the
 first content delta straight from the development LLM, at the same concurrency, with the same
-httpx client. Profile: 200 ms to the first token, 100 tokens at 20 tokens/s; the development
+aiohttp client. Profile: 200 ms to the first token, 100 tokens at 20 tokens/s; the development
 LLM, this load generator and one uvicorn worker in separate processes; a PostgreSQL database
 made for the run; one user per concurrent stream, every stream on a new thread.
 

@@ -65,12 +65,11 @@ def release_connection() -> None:
 
 
 class PooledView:
-    # A DRF view served from the default thread pool instead of Django's one sync thread.
-    # Under ASGI Django runs every synchronous view in a single thread shared by the process,
-    # so the database round trips of one stream's start queued behind every other request.
-    # Served from the pool, starts overlap their waits on the database. The view's connection
-    # is given back when it returns, whatever it returns. (No docstring: the schema would
-    # take it as the views' description.)
+    # A DRF view served from the default thread pool instead of its request's own thread:
+    # the pool's size bounds how many stream starts run their database work at once (and
+    # compete with the event loop for the GIL) when hundreds arrive together. The view's
+    # connection is given back when it returns, whatever it returns. (No docstring: the
+    # schema would take it as the views' description.)
 
     @classmethod
     def as_view(cls, **initkwargs):
