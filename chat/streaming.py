@@ -12,6 +12,7 @@ import contextvars
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -41,8 +42,27 @@ class StreamCapacity(DomainError):
         super().__init__(headers={"Retry-After": "5"})
 
 
+_db_threads: ThreadPoolExecutor | None = None
+
+
+def db_threads() -> ThreadPoolExecutor:
+    """The process's threads for the streams' database work (AI_ASSISTANT_DB_THREADS).
+
+    Under hundreds of streams the event loop spent more time waiting for the GIL, taken by
+    threads running ORM code between database round trips, than running; two threads served
+    more concurrent streams than the default pool's six. They are not the default executor,
+    which also resolves host names for the LLM client.
+    """
+    global _db_threads
+    if _db_threads is None:
+        _db_threads = ThreadPoolExecutor(
+            settings.AI_ASSISTANT_DB_THREADS, thread_name_prefix="chat-db"
+        )
+    return _db_threads
+
+
 async def db(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-    """Run ORM code in a worker thread and give its connection back at once.
+    """Run ORM code in a database thread and give its connection back at once.
 
     A stream waiting for tokens must hold no database connection, so every call returns its
     connection to the pool (or closes it) when it is done.
@@ -55,7 +75,7 @@ async def db(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
             if not connection.in_atomic_block:
                 connection.close()
 
-    return await sync_to_async(call, thread_sensitive=False)()
+    return await sync_to_async(call, thread_sensitive=False, executor=db_threads())()
 
 
 def release_connection() -> None:
@@ -65,11 +85,11 @@ def release_connection() -> None:
 
 
 class PooledView:
-    # A DRF view served from the default thread pool instead of its request's own thread:
-    # the pool's size bounds how many stream starts run their database work at once (and
-    # compete with the event loop for the GIL) when hundreds arrive together. The view's
-    # connection is given back when it returns, whatever it returns. (No docstring: the
-    # schema would take it as the views' description.)
+    # A DRF view served from the database threads (db_threads) instead of its request's own
+    # thread: their number bounds how many stream starts run ORM code at once, competing
+    # with the event loop for the GIL, when hundreds arrive together. The view's connection
+    # is given back when it returns, whatever it returns. (No docstring: the schema would
+    # take it as the views' description.)
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -81,10 +101,9 @@ class PooledView:
             finally:
                 release_connection()
 
-        run = sync_to_async(released, thread_sensitive=False)
-
         @functools.wraps(view)  # keeps cls, initkwargs and csrf_exempt for DRF and the schema
         async def pooled(request, *args, **kwargs):
+            run = sync_to_async(released, thread_sensitive=False, executor=db_threads())
             return await run(request, *args, **kwargs)
 
         return pooled

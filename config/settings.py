@@ -222,6 +222,13 @@ AI_ASSISTANT_CONTINUE_ON_DISCONNECT = _env(
     True,
     "Finish and store an answer when the client disconnects (false: stop, store as interrupted).",
 )
+AI_ASSISTANT_DB_THREADS = _env(
+    "AI_ASSISTANT_DB_THREADS",
+    "int",
+    2,
+    "Threads per process for the chat streams' database work (their starts and ends). Few "
+    "keep that work from taking the GIL from the event loop that carries every stream.",
+)
 AI_ASSISTANT_MAX_STREAMS = _env(
     "AI_ASSISTANT_MAX_STREAMS", "int", 1000, "Answers generating at once per process; more get 503."
 )
@@ -253,6 +260,8 @@ AI_ASSISTANT_INJECTION_ALLOWLIST = _env(
     "Comma-separated phrases that bypass the prompt-injection rules.",
 )
 
+if AI_ASSISTANT_DB_THREADS < 1:
+    raise ValueError("AI_ASSISTANT_DB_THREADS must be at least 1")
 if AI_ASSISTANT_HTTP_TRANSPORT not in ("httpx", "aiohttp"):
     raise ValueError("AI_ASSISTANT_HTTP_TRANSPORT must be httpx or aiohttp")
 AI_ASSISTANT_TOKEN_LIMIT_DAILY = _env(
