@@ -7,9 +7,9 @@ import functools
 from django.conf import settings
 
 from anonymous_chat import services
-from chat import budget, cancel, policy
+from chat import cancel, policy
 from chat.engine import Emit, Generation, Signals, generate
-from chat.streaming import db
+from chat.streaming import Settlement
 from moderation.types import Verdict
 
 
@@ -38,7 +38,7 @@ async def run_anonymous_turn(
     visit: services.StartedVisit, verdict: Verdict, emit: Emit, signals: Signals
 ) -> None:
     """Stream one public answer; the reservation is always settled with what was spent."""
-    spent, settled = 0, False
+    settlement = Settlement(visit.grant)
     try:
         emit(
             {
@@ -57,7 +57,6 @@ async def run_anonymous_turn(
         )
         outcome = await generate(generation, emit, signals)
         usage = (outcome.usage.input_tokens, outcome.usage.output_tokens)
-        spent = sum(usage)
         store = functools.partial(
             services.visit_finish,
             visit=visit,
@@ -65,8 +64,7 @@ async def run_anonymous_turn(
             usage=usage,
             finish=outcome.finish_reason,
         )
-        await db(budget.settle_with, visit.grant, spent, store)
-        settled = True
+        await settlement.store(sum(usage), store)
         emit(
             {
                 "m": {
@@ -77,5 +75,4 @@ async def run_anonymous_turn(
             }
         )
     finally:
-        if not settled:
-            await db(budget.settle, visit.grant, spent)
+        await settlement.close()

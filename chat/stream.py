@@ -9,9 +9,9 @@ from typing import Any
 
 from django.conf import settings
 
-from chat import budget, cancel, llm, policy, prompts, turn
+from chat import cancel, llm, policy, prompts, turn
 from chat.engine import Emit, Generation, Outcome, Signals, generate
-from chat.streaming import db
+from chat.streaming import Settlement, db
 from moderation.types import Action, Verdict
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ async def run_signed_in_turn(
     connection checkout); a title that comes later is stored, and charged, on its own.
     """
     title_task = asyncio.create_task(_title(started)) if started.is_new_thread else None
-    spent, settled = 0, False
+    settlement = Settlement(started.grant)
     try:
         outcome = await _answer(started, verdict, emit, signals)
         title = _ready(title_task)
@@ -87,8 +87,7 @@ async def run_signed_in_turn(
             finish_reason=outcome.finish_reason,
             title=title,
         )
-        await db(budget.settle_with, started.grant, spent, store)
-        settled = True
+        await settlement.store(spent, store)
         if title is not None:  # stored with the answer: its frame goes first
             if title.name:
                 emit({"m": {"thread_name": title.name}})
@@ -98,14 +97,15 @@ async def run_signed_in_turn(
             late = await title_task
             if late is not None:
                 store = functools.partial(turn.thread_set_title, thread=started.thread, title=late)
-                await db(budget.settle_with, started.grant.afterwards(), _tokens(late), store)
+                await Settlement(started.grant.afterwards()).store(_tokens(late), store)
                 if late.name:
                     emit({"m": {"thread_name": late.name}})
     finally:
         if title_task is not None and not title_task.done():
             title_task.cancel()
-        if not settled:
-            await db(budget.settle, started.grant, spent or _tokens(_ready(title_task)))
+        if not settlement.done:  # ended before storing: charge a title that did come back
+            settlement.spent = settlement.spent or _tokens(_ready(title_task))
+        await settlement.close()
 
 
 async def _answer(

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import StreamingHttpResponse
 
+from chat import budget
 from chat.engine import Emit, Signals
 from chat.frames import encode
 from chat.llm import ERROR_MESSAGES
@@ -76,6 +77,28 @@ async def db(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
                 connection.close()
 
     return await sync_to_async(call, thread_sensitive=False, executor=db_threads())()
+
+
+class Settlement:
+    """A turn's reservation, settled exactly once: with what the turn stores, or on its own.
+
+    `store` settles in the transaction that stores the turn's result; `close` (in a `finally`)
+    settles whatever was spent when the turn ended before it could store anything.
+    """
+
+    def __init__(self, grant: budget.Grant) -> None:
+        self.grant = grant
+        self.spent = 0
+        self.done = False
+
+    async def store(self, spent: int, work: Callable[[], Any]) -> None:
+        self.spent = spent
+        await db(budget.settle_with, self.grant, spent, work)
+        self.done = True
+
+    async def close(self) -> None:
+        if not self.done:
+            await db(budget.settle, self.grant, self.spent)
 
 
 def release_connection() -> None:
