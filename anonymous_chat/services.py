@@ -25,6 +25,7 @@ from anonymous_chat.models import (
 from chat import budget, policy
 from chat.budget import Period, period_start
 from chat.frames import blocks_to_llm_text
+from chat.writes import Writes
 from config.rest import DomainError, Forbidden
 from moderation.service import scan
 from moderation.types import Severity, Verdict
@@ -223,10 +224,17 @@ def offering_uuids(blocks: list[dict[str, Any]]) -> list[str]:
 
 
 def visit_finish(
-    *, visit: StartedVisit, blocks: list[dict[str, Any]], usage: tuple[int, int], finish: str
+    writes: Writes,
+    *,
+    visit: StartedVisit,
+    blocks: list[dict[str, Any]],
+    usage: tuple[int, int],
+    finish: str,
 ) -> None:
+    """Queue the storing of the answer on the visit's interaction."""
     offered = offering_uuids(blocks)
-    AnonymousChatInteraction.objects.filter(pk=visit.interaction.pk).update(
+    writes.update(
+        AnonymousChatInteraction.objects.filter(pk=visit.interaction.pk),
         assistant_blocks=blocks,
         search_text=f"{visit.interaction.user_input}\n{blocks_to_llm_text(blocks)}",
         offering_uuids=offered,

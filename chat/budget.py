@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from chat.writes import Writes
 from config.rest import DomainError
 
 T = TypeVar("T")
@@ -127,8 +128,9 @@ class _Lost(Exception):
         self.cap = cap
 
 
-def _reserve_row(row: Row, tokens: int, now: dt.datetime) -> bool:
-    """Add the reservation to every counter of the row, only where every cap still holds.
+def _reserve_row(row: Row, tokens: int, now: dt.datetime) -> tuple[str, list[Any]]:
+    """The UPDATE that adds the reservation to every counter of the row, only where every cap
+    still holds (it changes no row otherwise).
 
     Per cap: a counter whose period is over restarts at this request's amount; a current one
     grows by it, if the result stays within the limit. The statement is plain SQL (built once
@@ -152,7 +154,7 @@ def _reserve_row(row: Row, tokens: int, now: dt.datetime) -> bool:
             where_params += [bucket] if amount <= cap.limit else []
             where_params += [bucket, cap.limit - amount]
     where = " AND ".join([f"{_column(row, 'pk')} = %s", *conditions])
-    return _update(row, updates, where, [*params, row.pk, *where_params]) == 1
+    return _update(row, updates, where), [*params, row.pk, *where_params]
 
 
 def _column(row: Row, field: str) -> str:
@@ -165,13 +167,10 @@ def _db_time(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _update(row: Row, sets: list[str], where: str, params: list[Any]) -> int:
+def _update(row: Row, sets: list[str], where: str) -> str:
     table = connection.ops.quote_name(row.model._meta.db_table)
-    with connection.cursor() as cursor:
-        # Identifiers come from model metadata (quoted); every value is a parameter.
-        sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where}"  # noqa: S608
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    # Identifiers come from model metadata (quoted); every value is a parameter.
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE {where}"  # noqa: S608
 
 
 def _read(row: Row) -> dict[str, Any]:
@@ -236,33 +235,45 @@ def _reserve(
     else:
         raise CapacityError(tightest[0], now)
     cap = tightest[0] if tightest else rows[0].caps[0]
+    writes = Writes()
     for row in rows:
-        if not _reserve_row(row, tokens, now):
-            raise _Lost(cap)
+        writes.sql(*_reserve_row(row, tokens, now))
+    if writes.apply() != len(rows):  # a row whose caps no longer held was left alone
+        raise _Lost(cap)
     return Grant(rows=rows, tokens=tokens, max_tokens=granted, at=now), cap
 
 
 def settle(grant: Grant, actual_tokens: int) -> None:
     """Replace the reservation with the real usage, in the period it was reserved in."""
-    now = timezone.now()
-    delta = actual_tokens - grant.tokens
-    with transaction.atomic(savepoint=False):  # one commit for every row
-        for row in grant.rows:
-            _settle_row(row, grant, now, delta, actual_tokens)
+    settle_with(grant, actual_tokens, lambda writes: None)
 
 
-def settle_with(grant: Grant, actual_tokens: int, work: Callable[[], T]) -> T:
-    """Run `work` (it stores what the turn produced) and settle, in one transaction.
+def settle_with(grant: Grant, actual_tokens: int, work: Callable[[Writes], T]) -> T:
+    """Settle together with what `work` queues (the UPDATEs that store the turn's result).
 
-    The end of a turn then costs one connection checkout and one commit.
+    Both are applied or neither; on PostgreSQL the end of a turn is then one statement.
     """
-    with transaction.atomic():
-        result = work()
-        settle(grant, actual_tokens)
+    writes, result = settlement(grant, actual_tokens, work)
+    writes.apply()
     return result
 
 
-def _settle_row(row: Row, grant: Grant, now: dt.datetime, delta: int, actual_tokens: int) -> None:
+def settlement(grant: Grant, actual_tokens: int, work: Callable[[Writes], T]) -> tuple[Writes, T]:
+    """What `settle_with` applies, built but not applied (it reads nothing)."""
+    writes = Writes()
+    result = work(writes)
+    now = timezone.now()
+    delta = actual_tokens - grant.tokens
+    for row in grant.rows:
+        statement = _settle_row(row, grant, now, delta, actual_tokens)
+        if statement is not None:
+            writes.sql(*statement)
+    return writes, result
+
+
+def _settle_row(
+    row: Row, grant: Grant, now: dt.datetime, delta: int, actual_tokens: int
+) -> tuple[str, list[Any]] | None:
     """Per token counter: still in the reservation's period, add `delta` (never below 0); in a
     period that has since ended, restart at the real usage; else add the real usage."""
     sets: list[str] = []
@@ -282,8 +293,9 @@ def _settle_row(row: Row, grant: Grant, now: dt.datetime, delta: int, actual_tok
         params += [reserved_in, delta, delta, current, reserved_in, actual_tokens, actual_tokens]
         sets.append(f"{start} = CASE WHEN {stale} THEN %s ELSE {start} END")
         params += [current, reserved_in, current]
-    if sets:
-        _update(row, sets, f"{_column(row, 'pk')} = %s", [*params, row.pk])
+    if not sets:
+        return None
+    return _update(row, sets, f"{_column(row, 'pk')} = %s"), [*params, row.pk]
 
 
 # --- the rows of a signed-in or anonymous turn ---------------------------------------------

@@ -24,6 +24,7 @@ from chat import budget
 from chat.engine import Emit, Signals
 from chat.frames import encode
 from chat.llm import ERROR_MESSAGES
+from chat.writes import Writes
 from config.rest import DomainError
 
 logger = logging.getLogger(__name__)
@@ -82,8 +83,9 @@ async def db(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
 class Settlement:
     """A turn's reservation, settled exactly once: with what the turn stores, or on its own.
 
-    `store` settles in the transaction that stores the turn's result; `close` (in a `finally`)
-    settles whatever was spent when the turn ended before it could store anything.
+    `store` settles together with the UPDATEs that `work` queues to store the turn's result;
+    `close` (in a `finally`) settles whatever was spent when the turn ended before it could
+    store anything.
     """
 
     def __init__(self, grant: budget.Grant) -> None:
@@ -91,14 +93,16 @@ class Settlement:
         self.spent = 0
         self.done = False
 
-    async def store(self, spent: int, work: Callable[[], Any]) -> None:
+    async def store(self, spent: int, work: Callable[[Writes], Any]) -> None:
         self.spent = spent
-        await db(budget.settle_with, self.grant, spent, work)
+        writes, _ = budget.settlement(self.grant, spent, work)
+        await writes.aapply()
         self.done = True
 
     async def close(self) -> None:
         if not self.done:
-            await db(budget.settle, self.grant, self.spent)
+            writes, _ = budget.settlement(self.grant, self.spent, lambda writes: None)
+            await writes.aapply()
 
 
 def release_connection() -> None:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Case, F, Max, Q, When
 from django.utils import timezone
 
@@ -33,6 +32,7 @@ from chat.models import (
 )
 from chat.selectors import message_active, thread_owned
 from chat.services import session_get_or_create, thread_flags_recompute
+from chat.writes import Writes
 from config.rest import DomainError
 from moderation.types import Action, Verdict
 from moderation.types import Severity as ScanSeverity
@@ -325,6 +325,7 @@ class Title:
 
 
 def turn_finish(
+    writes: Writes,
     *,
     turn: StartedTurn,
     blocks: list[dict[str, Any]],
@@ -333,32 +334,31 @@ def turn_finish(
     finish_reason: str,
     title: Title | None = None,
 ) -> None:
-    """Fill the reserved answer and release the thread's turn markers if they are still ours.
-
-    A title that is ready by now is stored with it (one statement per table).
-    """
+    """Queue the filling of the reserved answer, and the release of the thread's turn markers
+    if they are still ours; a title that is ready by now goes into the same thread UPDATE."""
     now = timezone.now()
     ours = Q(active_turn=turn.assistant.uuid)
-    with transaction.atomic(savepoint=False):
-        Message.objects.filter(pk=turn.assistant.pk).update(
-            blocks=blocks,
-            search_text=blocks_to_llm_text(blocks),
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            finish_reason=finish_reason,
-            modified=now,
-        )
-        Thread.objects.filter(pk=turn.thread.pk).update(
-            modified=now,
-            active_turn=Case(When(ours, then=None), default=F("active_turn")),
-            cancel_requested_at=Case(When(ours, then=None), default=F("cancel_requested_at")),
-            **(title.changes() if title is not None else {}),
-        )
+    writes.update(
+        Message.objects.filter(pk=turn.assistant.pk),
+        blocks=blocks,
+        search_text=blocks_to_llm_text(blocks),
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        finish_reason=finish_reason,
+        modified=now,
+    )
+    writes.update(
+        Thread.objects.filter(pk=turn.thread.pk),
+        modified=now,
+        active_turn=Case(When(ours, then=None), default=F("active_turn")),
+        cancel_requested_at=Case(When(ours, then=None), default=F("cancel_requested_at")),
+        **(title.changes() if title is not None else {}),
+    )
     turn.assistant.blocks = blocks
     turn.assistant.input_tokens, turn.assistant.output_tokens = input_tokens, output_tokens
     turn.assistant.finish_reason = finish_reason
 
 
-def thread_set_title(*, thread: Thread, title: Title) -> None:
-    """Store a title that arrived after the answer was stored."""
-    Thread.objects.filter(pk=thread.pk).update(**title.changes())
+def thread_set_title(writes: Writes, *, thread: Thread, title: Title) -> None:
+    """Queue the storing of a title that arrived after the answer was stored."""
+    writes.update(Thread.objects.filter(pk=thread.pk), **title.changes())

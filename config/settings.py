@@ -86,7 +86,7 @@ def parse_database_url(
         if pool_max_size > 0:
             options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": pool_timeout}
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "config.postgresql",
             "NAME": unquote(parts.path.lstrip("/")) or "postgres",
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
@@ -94,9 +94,10 @@ def parse_database_url(
             "PORT": str(parts.port or ""),
             "OPTIONS": options,
             "CONN_MAX_AGE": 0,
-            # Pooled connections are checked on checkout: after a database restart the pool
-            # hands out fresh connections instead of broken ones, so the server recovers.
-            "CONN_HEALTH_CHECKS": True,
+            # Off: config.postgresql checks a pooled connection on checkout itself once it has
+            # sat idle, so that after a database restart the server gets fresh connections
+            # and recovers, without a ping on every checkout.
+            "CONN_HEALTH_CHECKS": False,
             "TEST": {"NAME": f"test_{unquote(parts.path.lstrip('/')) or 'postgres'}"},
         }
     raise ValueError("DATABASE_URL must start with postgres://, postgresql:// or sqlite:///")

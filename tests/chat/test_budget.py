@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError
 
 from chat import budget
 from chat.budget import CapacityError, Period, next_reset, period_start
@@ -48,20 +49,32 @@ def test_reservation_is_the_worst_case_and_settles_to_real_usage(user):
     assert (quota.daily_usage, quota.weekly_usage, quota.monthly_usage) == (120, 120, 120)
 
 
-def test_settle_with_stores_and_settles_together_or_not_at_all(user):
+@pytest.mark.django_db(transaction=True)  # autocommit, as in the server: no outer rollback
+def test_settle_with_stores_and_settles_together_or_not_at_all(user, other_user):
     row = quota_row(user, daily_limit=1000)
     grant = budget.admit(rows=[row], input_tokens=100, max_tokens=200)
+    quota = TokenQuota.objects.filter(user=user)
+    stored = TokenQuota.objects.filter(pk=quota_row(other_user).pk)  # stands for the answer
 
-    def failing_store() -> None:
-        TokenQuota.objects.filter(user=user).update(daily_limit=5)
-        raise RuntimeError("storing the answer failed")
+    def failing_store(writes) -> None:
+        writes.update(stored, daily_limit=5)
+        raise RuntimeError("building the answer failed")
+
+    def rejected_store(writes) -> None:
+        writes.update(stored, user_id=None)  # NOT NULL: the database refuses the statement
 
     with pytest.raises(RuntimeError):
         budget.settle_with(grant, 40, failing_store)
-    quota = TokenQuota.objects.get(user=user)
-    assert (quota.daily_limit, quota.daily_usage) == (1000, 300)  # both rolled back
-    assert budget.settle_with(grant, 40, lambda: "stored") == "stored"
-    assert TokenQuota.objects.get(user=user).daily_usage == 40
+    with pytest.raises(IntegrityError):
+        budget.settle_with(grant, 40, rejected_store)
+    assert (stored.get().daily_limit, quota.get().daily_usage) == (None, 300)  # nothing applied
+
+    def store(writes) -> str:
+        writes.update(stored, daily_limit=900)
+        return "stored"
+
+    assert budget.settle_with(grant, 40, store) == "stored"
+    assert (stored.get().daily_limit, quota.get().daily_usage) == (900, 40)
 
 
 def test_a_grant_afterwards_charges_tokens_spent_after_the_settlement(user):
