@@ -130,6 +130,12 @@ DB_POOL_TIMEOUT_SECONDS = _env(
     30.0,
     "Seconds a request waits for a pooled connection before it is answered 503.",
 )
+DB_CHECK_IDLE_SECONDS = _env(
+    "DB_CHECK_IDLE_SECONDS",
+    "float",
+    30.0,
+    "A pooled connection idle this long is pinged before use; 0 pings on every checkout.",
+)
 DATABASE_URL = _env(
     "DATABASE_URL",
     "url",

@@ -2,22 +2,24 @@
 
 Django's CONN_HEALTH_CHECKS makes the pool ping a connection on every checkout: one more
 round trip for each request, and for each database step of a stream. A connection given
-back moments ago is almost always still good, so this backend pings only one that has sat
-idle for `IDLE_CHECK_SECONDS` or longer, or that nobody has used yet. A connection that broke
-within that moment fails its one request (the API answers 503), and the pool discards it when
-it comes back, as it does any broken connection.
+back a little while ago is almost always still good, so this backend pings only one that has
+sat idle for DB_CHECK_IDLE_SECONDS or longer (as PgBouncer's server_check_delay), or that
+nobody has used yet. A connection that broke within that time (a database restart) fails its
+one request, which the API answers 503, and the pool discards it when it comes back, as it
+does any broken connection.
 """
 
 from __future__ import annotations
 
+import math
 import time
 import weakref
 
 import psycopg
+from django.conf import settings
 from django.db.backends.postgresql import base
 from psycopg_pool import ConnectionPool
 
-IDLE_CHECK_SECONDS = 1.0
 _ping = ConnectionPool.check_connection
 
 
@@ -33,7 +35,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         for _ in range(self.pool.max_size + 1):
             conn = super().get_new_connection(conn_params)
             returned = self._returned_at.pop(conn, None)
-            if returned is not None and time.monotonic() - returned < IDLE_CHECK_SECONDS:
+            idle = math.inf if returned is None else time.monotonic() - returned
+            if idle < settings.DB_CHECK_IDLE_SECONDS:
                 return conn
             try:
                 _ping(conn)

@@ -45,8 +45,8 @@ def terminate(pid: int) -> None:
         admin.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
 
 
-def test_a_connection_given_back_moments_ago_is_not_pinged(wrapper, pings, monkeypatch):
-    monkeypatch.setattr(base, "IDLE_CHECK_SECONDS", 3600)
+def test_a_connection_given_back_moments_ago_is_not_pinged(wrapper, pings, settings):
+    settings.DB_CHECK_IDLE_SECONDS = 3600
     first = backend_pid(wrapper)
     assert len(pings) == 1  # nobody had used it yet: checked
     for _ in range(3):
@@ -55,11 +55,11 @@ def test_a_connection_given_back_moments_ago_is_not_pinged(wrapper, pings, monke
     assert len(pings) == 1
 
 
-def test_an_idle_connection_that_broke_is_replaced_on_checkout(wrapper, pings, monkeypatch):
+def test_an_idle_connection_that_broke_is_replaced_on_checkout(wrapper, pings, settings):
     first = backend_pid(wrapper)
     wrapper.close()
     terminate(first)  # as a database restart would
-    monkeypatch.setattr(base, "IDLE_CHECK_SECONDS", 0)  # it has now sat idle long enough
+    settings.DB_CHECK_IDLE_SECONDS = 0  # it has now sat idle long enough
     second = backend_pid(wrapper)
     assert second != first
     assert pings[-2:] == [first, second]  # the broken one failed its ping, the new one passed
