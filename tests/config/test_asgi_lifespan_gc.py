@@ -1,0 +1,34 @@
+"""At startup the server loads every view and freezes what exists then out of the cyclic GC."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+import pytest
+
+from config.asgi import application
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+def test_lifespan_startup_freezes_the_objects_loaded_so_far():
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    sent: list[str] = []
+
+    async def lifespan() -> None:
+        messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+
+        async def receive():
+            return next(messages)
+
+        async def send(message):
+            sent.append(message["type"])
+
+        await application({"type": "lifespan"}, receive, send)
+
+    asyncio.run(lifespan())
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert gc.get_freeze_count() > 50_000  # Django, DRF, the SDKs and every view
+    gc.unfreeze()
