@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from django.db import IntegrityError
 from django.db.models import F
 
 from chat.models import GlobalBudget, TokenQuota
-from chat.writes import Writes
+from chat.writes import Writes, close_loop_pool
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +59,26 @@ def test_one_statement_and_none(quotas):
 def test_only_update_statements_are_queued():
     with pytest.raises(ValueError, match="UPDATE"):
         Writes().sql("DELETE FROM chat_tokenquota", [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_from_the_event_loop_all_or_none_with_the_orm_exceptions(quotas):
+    first, second = quotas
+
+    async def apply(writes: Writes) -> int:
+        try:
+            return await writes.aapply()
+        finally:
+            await close_loop_pool()
+
+    good, bad = Writes(), Writes()
+    for writes in (good, bad):
+        writes.update(TokenQuota.objects.filter(pk=first.pk), daily_usage=F("daily_usage") + 1)
+    good.update(TokenQuota.objects.filter(pk=second.pk), daily_limit=5)
+    bad.update(TokenQuota.objects.filter(pk=second.pk), user_id=None)  # NOT NULL
+    with pytest.raises(IntegrityError):  # django.db's, on SQLite and PostgreSQL alike
+        asyncio.run(apply(bad))
+    assert TokenQuota.objects.get(pk=first.pk).daily_usage == 10
+    assert asyncio.run(apply(good)) == 2
+    assert TokenQuota.objects.get(pk=first.pk).daily_usage == 11
+    assert TokenQuota.objects.get(pk=second.pk).daily_limit == 5
