@@ -233,8 +233,9 @@ AI_ASSISTANT_DB_THREADS = _env(
     "AI_ASSISTANT_DB_THREADS",
     "int",
     2,
-    "Threads per process for the chat streams' database work (their starts and ends). Few "
-    "keep that work from taking the GIL from the event loop that carries every stream.",
+    "Threads per process for the chat streams' database work: their starts, and their ends "
+    "on SQLite or with pooling off. Few keep that work from taking the GIL from the event "
+    "loop that carries every stream.",
 )
 AI_ASSISTANT_MAX_STREAMS = _env(
     "AI_ASSISTANT_MAX_STREAMS", "int", 1000, "Answers generating at once per process; more get 503."
