@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.utils import timezone
 
 from chat.writes import Writes
@@ -238,7 +238,9 @@ def _reserve(
     writes = Writes()
     for row in rows:
         writes.sql(*_reserve_row(row, tokens, now))
-    if writes.apply() != len(rows):  # a row whose caps no longer held was left alone
+    # The transaction's last step: a row whose caps no longer held is left alone, and then
+    # nothing is committed.
+    if not writes.apply_and_commit(len(rows)):
         raise _Lost(cap)
     return Grant(rows=rows, tokens=tokens, max_tokens=granted, at=now), cap
 
@@ -329,14 +331,22 @@ def token_caps(limits: dict[Period, int], *, code_prefix: str = "") -> list[Cap]
     ]
 
 
-def _site_values() -> dict[str, Any]:
+def site_query() -> Any:
+    """The site budget row as `values()` (for read_together), empty until it is first made."""
     from chat.models import GlobalBudget
 
-    values = GlobalBudget.objects.filter(pk=1).values().first()
-    if values is None:
+    return GlobalBudget.objects.filter(pk=1).values()
+
+
+def _site_values(read: list[dict[str, Any]] | None) -> dict[str, Any]:
+    from chat.models import GlobalBudget
+
+    if read is None:
+        read = list(site_query())
+    if not read:
         GlobalBudget.objects.get_or_create(pk=1)
-        values = GlobalBudget.objects.filter(pk=1).values().get()
-    return values
+        read = list(site_query())
+    return read[0]
 
 
 def minute_cap(code: str, prefix: str, per_minute: int, detail: str) -> Cap:
@@ -353,7 +363,8 @@ def minute_cap(code: str, prefix: str, per_minute: int, detail: str) -> Cap:
     )
 
 
-def site_row(*, anonymous: bool) -> Row:
+def site_row(*, anonymous: bool, read: list[dict[str, Any]] | None = None) -> Row:
+    """The site budget's row; `read` is what site_query() returned, if it was run already."""
     from chat.models import GlobalBudget
 
     per_minute = settings.AI_ASSISTANT_GLOBAL_REQUESTS_PER_MINUTE
@@ -392,7 +403,7 @@ def site_row(*, anonymous: bool) -> Row:
                 "The public assistant is busy right now. Please retry in a minute.",
             )
         )
-    return Row(GlobalBudget, 1, tuple(caps), values=_site_values())
+    return Row(GlobalBudget, 1, tuple(caps), values=_site_values(read))
 
 
 def quota_limits(quota: Any) -> dict[Period, int]:
@@ -405,10 +416,21 @@ def quota_limits(quota: Any) -> dict[Period, int]:
     return {p: defaults[p] if own[p] is None else own[p] for p in Period if p is not Period.MINUTE}
 
 
-def user_row(user: Any) -> Row:
+def quota_query(user: Any) -> Any:
+    """The user's quota row as `values()` (for read_together), empty until it is first made."""
     from chat.models import TokenQuota
 
-    quota, _ = TokenQuota.objects.get_or_create(user=user)
+    return TokenQuota.objects.filter(user=user).values()
+
+
+def user_row(user: Any, read: list[dict[str, Any]] | None = None) -> Row:
+    """The user's quota row; `read` is what quota_query() returned, if it was run already."""
+    from chat.models import TokenQuota
+
+    if read:
+        quota = TokenQuota.from_db(DEFAULT_DB_ALIAS, list(read[0]), list(read[0].values()))
+    else:
+        quota, _ = TokenQuota.objects.get_or_create(user=user)
     caps = token_caps(quota_limits(quota))
     per_minute = settings.AI_ASSISTANT_USER_REQUESTS_PER_MINUTE
     if per_minute > 0:

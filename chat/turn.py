@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, F, Max, Q, When
+from django.db.models import Case, F, Max, Q, QuerySet, When
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
@@ -30,6 +30,7 @@ from chat.models import (
     blocks_to_text,
     markdown_blocks,
 )
+from chat.reads import read_together
 from chat.selectors import message_active, thread_owned
 from chat.services import session_get_or_create, thread_flags_recompute
 from chat.writes import Writes
@@ -166,9 +167,18 @@ def _positions(plan: TurnPlan, thread: Thread) -> tuple[int, int]:
     return last + 1, last + 2
 
 
-def active_custom_instructions() -> str | None:
-    prompt = SystemPrompt.objects.filter(is_active=True).only("custom_instructions").first()
-    return prompt.custom_instructions if prompt and prompt.custom_instructions.strip() else None
+def custom_instructions_query() -> QuerySet:
+    """The active system prompt's custom instructions, as `values()` (for read_together)."""
+    active = SystemPrompt.objects.filter(is_active=True).order_by("pk")
+    return active.values("custom_instructions")[:1]
+
+
+def active_custom_instructions(read: list[dict[str, Any]] | None = None) -> str | None:
+    """The active custom instructions, if any; `read` is what custom_instructions_query()
+    returned, if it was run already."""
+    rows = list(custom_instructions_query()) if read is None else read
+    text = rows[0]["custom_instructions"] if rows else ""
+    return text if text.strip() else None
 
 
 def worst_case(
@@ -199,12 +209,22 @@ def turn_start(*, plan: TurnPlan, verdict: Verdict) -> StartedTurn:
     llm_text = (
         plan.regenerated.text if plan.regenerated is not None else policy.stored_text(verdict)
     )
-    custom = active_custom_instructions()
+    # What the turn needs to read first, in one round trip (see chat/reads.py).
+    queries = [
+        custom_instructions_query(),
+        budget.quota_query(plan.user),
+        budget.site_query(),
+    ]
+    if plan.thread is None:
+        queries.append(ChatSession.objects.filter(user=plan.user).values("pk"))
+    prompt, quota, site, *session = read_together(*queries)
+    custom = active_custom_instructions(prompt)
     system = prompts.system_prompt(custom)
-    rows = [budget.user_row(plan.user), budget.site_row(anonymous=False)]
+    rows = [budget.user_row(plan.user, quota), budget.site_row(anonymous=False, read=site)]
+    session_pk = session[0][0]["pk"] if session and session[0] else None
 
     def store() -> tuple[StartedTurn, dict[str, int]]:
-        started = _store_turn(plan, verdict, llm_text, custom)
+        started = _store_turn(plan, verdict, llm_text, custom, session_pk)
         estimate = worst_case(
             text=llm_text, history=started.history, system=system, new_thread=plan.is_new_thread
         )
@@ -215,13 +235,17 @@ def turn_start(*, plan: TurnPlan, verdict: Verdict) -> StartedTurn:
     return started
 
 
-def _store_turn(plan: TurnPlan, verdict: Verdict, llm_text: str, custom: str | None) -> StartedTurn:
-    """The turn's rows (inside admit_with's transaction)."""
+def _store_turn(
+    plan: TurnPlan, verdict: Verdict, llm_text: str, custom: str | None, session_pk: int | None
+) -> StartedTurn:
+    """The turn's rows (inside admit_with's transaction); `session_pk` is the caller's session
+    as read before it, if the caller had one then."""
     answer_uuid = uuid.uuid4()
     now = timezone.now()
     if plan.thread is None:  # created here: nobody else can see it, nothing to read back
-        session: ChatSession = session_get_or_create(user=plan.user)
-        thread = Thread.objects.create(chat_session=session, active_turn=answer_uuid)
+        if session_pk is None:
+            session_pk = session_get_or_create(user=plan.user).pk
+        thread = Thread.objects.create(chat_session_id=session_pk, active_turn=answer_uuid)
         (user_pos, answer_pos), history = (1, 2), []
     else:
         thread = Thread.objects.select_for_update().get(pk=plan.thread.pk)

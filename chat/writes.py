@@ -5,9 +5,9 @@ clauses). One statement is atomic on its own, so it needs no BEGIN and no COMMIT
 a turn, its answer and its settlement, costs one round trip instead of six. Elsewhere
 (SQLite) the same statements run in order inside one transaction.
 
-From the event loop (`aapply`) the statement travels over a small pool of asynchronous
-connections of the loop's own: the end of a stream then waits for no database thread, whose
-few places are left to the stream starts.
+From the event loop (`aapply`) the statement travels over a few asynchronous connections of
+the loop's own (LoopWriters): the end of a stream then waits for no database thread, whose few
+places are left to the stream starts.
 
 The parts of one statement all see the database as it was when the statement began, so they
 must change different rows; each part's WHERE is still checked against the latest committed
@@ -17,16 +17,19 @@ version of its row, as in any UPDATE.
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.db.models import QuerySet
 from django.db.models.sql import UpdateQuery
 
-LOOP_POOL_MAX_SIZE = 4
+LOOP_WRITERS = 4
+WRITER_NAME = "chat-loop-writer"
+LOST = "admission lost a row: "  # the text of the error that apply_and_commit raises on purpose
 
 
 class Writes:
@@ -79,54 +82,158 @@ class Writes:
             from chat.streaming import db
 
             return await db(self.apply)
-        sql, params = self.statements[0] if len(self.statements) == 1 else self._combined()
-        pool = await loop_pool()
+        sql, params = self._combined()
         with connection.wrap_database_errors:  # the same exceptions as the ORM raises
-            async with pool.connection() as conn, conn.cursor() as cursor:
-                await cursor.execute(sql, params)
-                if len(self.statements) == 1:
-                    return cursor.rowcount
-                return (await cursor.fetchone())[0]
+            return (await loop_writers().fetchone(sql, params))[0]
 
-    def _combined(self) -> tuple[str, list[Any]]:
+    def apply_and_commit(self, expected: int) -> bool:
+        """Apply as the very last step of the outermost transaction, and commit it.
+
+        Returns whether the statements changed `expected` rows in all. On PostgreSQL the
+        statement and the COMMIT travel together, in one round trip, so the rows it locks
+        (the shared counter rows of an admission) stay locked only while the database runs
+        it, never across a wait for this process (under load, a wait for the GIL). When fewer
+        rows changed, the statement fails on purpose and nothing is committed: the caller must
+        then raise, and its atomic block rolls back. Elsewhere, or inside a nested atomic
+        block, the statements are applied and counted and the commit is the block's own.
+        """
+        outermost = len(connection.atomic_blocks) == 1 and not connection.needs_rollback
+        if connection.vendor != "postgresql" or not outermost:
+            return self.apply() == expected
+        # The ELSE branch, a cast that fails, runs only when a row was lost: it depends on
+        # `changed`, so the planner cannot fold it into an error ahead of time.
+        sql, params = self._combined(
+            "SELECT CASE WHEN changed = %s THEN changed "
+            "ELSE CAST(%s || changed AS integer) END FROM total"
+        )
+        try:
+            with connection.cursor() as cursor:
+                # Two statements in one query (client-side binding uses the simple protocol).
+                cursor.execute(f"{sql}; COMMIT", [*params, expected, LOST])
+        except DataError as exc:
+            if LOST in str(exc):
+                return False
+            raise
+        return True
+
+    def _combined(self, select: str = "SELECT changed FROM total") -> tuple[str, list[Any]]:
+        """One statement: every UPDATE as a WITH part, then `select` over their row count."""
         parts = [f"w{i} AS ({sql} RETURNING 1)" for i, (sql, _) in enumerate(self.statements)]
         # Only generated names go into the text; every value stays a parameter.
         counts = " + ".join(f"(SELECT count(*) FROM w{i})" for i in range(len(parts)))  # noqa: S608
+        parts.append(f"total AS (SELECT {counts} AS changed)")
         params = [p for _, statement_params in self.statements for p in statement_params]
-        return f"WITH {', '.join(parts)} SELECT {counts}", params
+        return f"WITH {', '.join(parts)} {select}", params
 
 
-_loop_pools: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+class LoopWriters:
+    """The event loop's connections for `aapply`: a few tasks, each with a connection of its
+    own, taking statements from one queue.
+
+    A pool of connections (psycopg_pool) did the same job with a checkout and a return per
+    statement, and under hundreds of streams the ends of turns queued for seconds on its
+    hand-overs while the database sat idle; a task here goes straight from one statement to
+    the next. A statement runs to its end even when its caller is cancelled, so a turn's
+    result is not lost to a shutdown or a disconnect.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.tasks = [asyncio.create_task(self._work(), name="chat-writer") for _ in range(size)]
+
+    async def fetchone(self, sql: str, params: list[Any]) -> Any:
+        """Run one statement (autocommit) and give its first row back."""
+        future = asyncio.get_running_loop().create_future()
+        self.queue.put_nowait((sql, params, future))
+        return await future
+
+    async def close(self, timeout: float = 30.0) -> None:
+        """Finish the statements already queued, then close the connections. A writer still
+        busy after `timeout` seconds is stopped, and what it had not run fails its caller."""
+        for _ in self.tasks:
+            self.queue.put_nowait(None)  # each writer stops when it takes one
+        _, busy = await asyncio.wait(self.tasks, timeout=timeout)
+        for task in busy:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        while not self.queue.empty():
+            item = self.queue.get_nowait()
+            if item is not None and not item[2].done():
+                item[2].set_exception(RuntimeError("The database writers were closed."))
+
+    async def _work(self) -> None:
+        conn, used_at = None, 0.0
+        try:
+            while True:
+                item = await self.queue.get()
+                if item is None:
+                    return
+                sql, params, future = item
+                try:
+                    idle = time.monotonic() - used_at >= settings.DB_CHECK_IDLE_SECONDS
+                    if conn is not None and (conn.closed or (idle and not await _alive(conn))):
+                        conn = None
+                    if conn is None:
+                        conn = await _connect()
+                    async with conn.cursor() as cursor:
+                        await cursor.execute(sql, params)
+                        row = await cursor.fetchone()
+                    used_at = time.monotonic()
+                except asyncio.CancelledError:  # by close(): the caller must not wait forever
+                    if not future.done():
+                        future.set_exception(RuntimeError("The database writers were closed."))
+                    raise
+                except Exception as exc:
+                    if conn is not None and conn.broken:
+                        await conn.close()
+                        conn = None
+                    if not future.done():
+                        future.set_exception(exc)
+                else:
+                    if not future.done():
+                        future.set_result(row)
+        finally:
+            if conn is not None:
+                await conn.close()
 
 
-async def loop_pool():
-    """The running loop's pool of asynchronous connections (opened on first use)."""
-    from psycopg import AsyncClientCursor
-    from psycopg_pool import AsyncConnectionPool
+async def _connect():
+    from psycopg import AsyncClientCursor, AsyncConnection
 
+    params = connection.get_connection_params()
+    params.pop("pool", None)
+    # Client-side binding, as Django's own cursors: the same SQL and parameters work.
+    params.update(cursor_factory=AsyncClientCursor, autocommit=True)
+    params.setdefault("application_name", WRITER_NAME)  # to be told apart in pg_stat_activity
+    return await AsyncConnection.connect(**params)
+
+
+async def _alive(conn) -> bool:
+    """A ping after DB_CHECK_IDLE_SECONDS of idleness, as config.postgresql does for the
+    threads' pool: a connection the database dropped meanwhile is replaced, not used."""
+    try:
+        await conn.execute("SELECT 1")
+    except Exception:
+        await conn.close()
+        return False
+    return True
+
+
+_loop_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def loop_writers() -> LoopWriters:
+    """The running loop's writers (started on first use)."""
     loop = asyncio.get_running_loop()
-    pool = _loop_pools.get(loop)
-    if pool is None:
-        params = connection.get_connection_params()
-        params.pop("pool", None)
-        # Client-side binding, as Django's own cursors: the same SQL and parameters work.
-        params.update(cursor_factory=AsyncClientCursor, autocommit=True)
-        pool = AsyncConnectionPool(
-            kwargs=params,
-            min_size=1,
-            max_size=min(LOOP_POOL_MAX_SIZE, settings.DB_POOL_MAX_SIZE),
-            timeout=settings.DB_POOL_TIMEOUT_SECONDS,
-            check=AsyncConnectionPool.check_connection,
-            open=False,
-            name="chat-loop",
-        )
-        _loop_pools[loop] = pool
-        await pool.open()  # takes an uncontended lock: no other task sees it unopened
-    return pool
+    writers = _loop_writers.get(loop)
+    if writers is None:
+        writers = LoopWriters(min(LOOP_WRITERS, settings.DB_POOL_MAX_SIZE))
+        _loop_writers[loop] = writers
+    return writers
 
 
-async def close_loop_pool() -> None:
-    """Close the running loop's pool, if it has one (at server shutdown)."""
-    pool = _loop_pools.pop(asyncio.get_running_loop(), None)
-    if pool is not None:
-        await pool.close()
+async def close_loop_writers() -> None:
+    """Stop the running loop's writers and close their connections (at server shutdown)."""
+    writers = _loop_writers.pop(asyncio.get_running_loop(), None)
+    if writers is not None:
+        await writers.close()

@@ -29,7 +29,7 @@ async def application(scope, receive, send):
     from chat.cancel import hub
     from chat.llm import close_clients
     from chat.streaming import registry
-    from chat.writes import close_loop_pool
+    from chat.writes import close_loop_writers
 
     while True:
         message = await receive()
@@ -43,7 +43,7 @@ async def application(scope, receive, send):
             await registry.shutdown(settings.AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS)
             await hub.stop()
             await close_clients()
-            await close_loop_pool()
+            await close_loop_writers()
             await send({"type": "lifespan.shutdown.complete"})
             return
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError
+from django.db.models import F
 
 from chat import budget
 from chat.budget import CapacityError, Period, next_reset, period_start
@@ -187,3 +188,23 @@ def test_a_refusal_on_one_row_reserves_nothing_on_the_others(settings, user):
     with pytest.raises(CapacityError):
         budget.admit(rows=rows, input_tokens=10, max_tokens=10)
     assert TokenQuota.objects.get(user=user).daily_usage == 0
+
+
+@pytest.mark.django_db(transaction=True)  # the admission's own transaction is the outermost
+def test_a_lost_race_rolls_the_work_back_and_admits_on_fresh_values(user, other_user):
+    row = quota_row(user, daily_limit=1000)  # read while the day's usage was 0
+    today = period_start(Period.DAY, dt.datetime.now(UTC))
+    TokenQuota.objects.filter(user=user).update(daily_usage=800, daily_start=today)  # a rival
+    stored = TokenQuota.objects.filter(pk=quota_row(other_user).pk)
+    attempts = []
+
+    def work():
+        attempts.append(1)
+        stored.update(weekly_usage=F("weekly_usage") + 1)  # stands for the turn's rows
+        return None, {"input_tokens": 100, "max_tokens": 200}
+
+    grant, _ = budget.admit_with([row], work)
+    assert len(attempts) == 2  # the stale read lost the race; the work ran again
+    assert stored.get().weekly_usage == 1  # the first attempt's rows were rolled back
+    assert (grant.tokens, grant.max_tokens) == (200, 100)  # clamped to what really remained
+    assert TokenQuota.objects.get(user=user).daily_usage == 1000

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
+from psycopg.pq import TransactionStatus
 
+from accounts.models import User
+from chat import writes as writes_module
 from chat.models import GlobalBudget, TokenQuota
-from chat.writes import Writes, close_loop_pool
+from chat.writes import WRITER_NAME, Writes, close_loop_writers
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +74,7 @@ def test_from_the_event_loop_all_or_none_with_the_orm_exceptions(quotas):
         try:
             return await writes.aapply()
         finally:
-            await close_loop_pool()
+            await close_loop_writers()
 
     good, bad = Writes(), Writes()
     for writes in (good, bad):
@@ -82,3 +87,159 @@ def test_from_the_event_loop_all_or_none_with_the_orm_exceptions(quotas):
     assert asyncio.run(apply(good)) == 2
     assert TokenQuota.objects.get(pk=first.pk).daily_usage == 11
     assert TokenQuota.objects.get(pk=second.pk).daily_limit == 5
+
+
+class Lost(Exception):
+    pass
+
+
+def _quota_updates(first, second, *, second_matches: bool) -> Writes:
+    writes = Writes()
+    writes.update(TokenQuota.objects.filter(pk=first.pk), daily_usage=F("daily_usage") + 1)
+    writes.update(TokenQuota.objects.filter(pk=second.pk if second_matches else -1), daily_limit=5)
+    return writes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_apply_and_commit_commits_the_outermost_transaction_with_its_statement(quotas):
+    first, second = quotas
+    with transaction.atomic():
+        assert _quota_updates(first, second, second_matches=True).apply_and_commit(2)
+        if connection.vendor == "postgresql":  # the COMMIT went with the statement
+            assert connection.connection.info.transaction_status == TransactionStatus.IDLE
+    assert TokenQuota.objects.get(pk=first.pk).daily_usage == 11
+    assert TokenQuota.objects.get(pk=second.pk).daily_limit == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_apply_and_commit_commits_nothing_when_a_row_was_lost(quotas):
+    first, second = quotas
+    lost = None
+    with contextlib.suppress(Lost), transaction.atomic():
+        TokenQuota.objects.filter(pk=second.pk).update(weekly_usage=7)  # earlier in the turn
+        lost = not _quota_updates(first, second, second_matches=False).apply_and_commit(2)
+        raise Lost  # as the admission does: its atomic block then rolls back
+    assert lost is True
+    assert TokenQuota.objects.get(pk=first.pk).daily_usage == 10
+    assert TokenQuota.objects.get(pk=second.pk).weekly_usage == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_apply_and_commit_inside_a_nested_block_leaves_the_commit_to_the_outer_one(quotas):
+    first, second = quotas
+    applied = None
+    with contextlib.suppress(Lost), transaction.atomic():
+        with transaction.atomic():
+            applied = _quota_updates(first, second, second_matches=True).apply_and_commit(2)
+        raise Lost  # the outer block rolls back
+    assert applied is True
+    assert TokenQuota.objects.get(pk=first.pk).daily_usage == 10
+
+
+def _writer_backends(sql: str) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sql} FROM pg_stat_activity WHERE application_name = %s"  # noqa: S608
+            " AND datname = current_database()",
+            [WRITER_NAME],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _writers_gone() -> bool:
+    """Whether the writers' backends have ended (they do so just after the client closes)."""
+    for _ in range(200):
+        if not _writer_backends("pid"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_loop_writers_answer_each_caller_with_its_own_result(quotas):
+    callers = 12
+    users = User.objects.bulk_create(
+        User(username=f"writer-{i}") for i in range(callers * (callers + 1) // 2)
+    )
+    many = TokenQuota.objects.bulk_create(TokenQuota(user=user) for user in users)
+    rows = iter(many)
+    own = {n: [next(rows).pk for _ in range(n)] for n in range(1, callers + 1)}  # disjoint
+
+    def writes_for(n: int) -> Writes:
+        writes = Writes()  # changes the n rows of caller n
+        writes.update(TokenQuota.objects.filter(pk__in=own[n]), daily_usage=F("daily_usage") + 1)
+        return writes
+
+    refused = Writes()
+    refused.update(TokenQuota.objects.filter(pk=quotas[1].pk), daily_usage=F("daily_usage") + 1)
+    refused.update(TokenQuota.objects.filter(pk=quotas[0].pk), user_id=None)  # NOT NULL
+
+    async def scenario():
+        try:
+            return await asyncio.gather(
+                *(writes_for(n).aapply() for n in own),
+                refused.aapply(),
+                return_exceptions=True,
+            )
+        finally:
+            await close_loop_writers()
+
+    *counts, failure = asyncio.run(scenario())
+    assert counts == list(own)  # more callers than connections, none answered with another's
+    assert isinstance(failure, IntegrityError)  # failed its own caller only
+    assert TokenQuota.objects.get(pk=quotas[1].pk).daily_usage == 10
+    usage = TokenQuota.objects.filter(pk__in=[q.pk for q in many]).values_list("daily_usage")
+    assert sorted(usage) == [(1,)] * len(many)  # each row once
+    assert _writers_gone()  # closed with the loop
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("ping", [True, False])
+def test_a_loop_writer_replaces_a_connection_the_database_dropped(
+    quotas, settings, monkeypatch, ping
+):
+    # With the idle check at 0 every statement is preceded by a ping, so the dropped
+    # connection is replaced before use; without it, the one statement that found it dropped
+    # fails (as an ORM query would) and the next gets a new connection.
+    settings.DB_CHECK_IDLE_SECONDS = 0 if ping else 3600
+    monkeypatch.setattr(writes_module, "LOOP_WRITERS", 1)  # so the dropped one is used next
+    first, _ = quotas
+
+    def bump() -> Writes:
+        writes = Writes()
+        writes.update(TokenQuota.objects.filter(pk=first.pk), daily_usage=F("daily_usage") + 1)
+        return writes
+
+    async def scenario():
+        try:
+            assert await bump().aapply() == 1
+            await asyncio.to_thread(_writer_backends, "pg_terminate_backend(pid)")
+            if not ping:
+                with pytest.raises(OperationalError):
+                    await bump().aapply()
+            return [await bump().aapply(), await bump().aapply()]
+        finally:
+            await close_loop_writers()
+
+    assert asyncio.run(scenario()) == [1, 1]
+    assert TokenQuota.objects.get(pk=first.pk).daily_usage == 13
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_closing_the_loop_writers_runs_what_was_queued_then_closes_their_connections(quotas):
+    first, _ = quotas
+
+    async def scenario():
+        writes = Writes()
+        writes.update(TokenQuota.objects.filter(pk=first.pk), daily_usage=F("daily_usage") + 1)
+        pending = [asyncio.ensure_future(writes.aapply()) for _ in range(20)]
+        await asyncio.sleep(0)  # queued; the writers have not connected yet
+        await close_loop_writers()  # as at server shutdown
+        return await asyncio.gather(*pending, return_exceptions=True)
+
+    assert asyncio.run(asyncio.wait_for(scenario(), timeout=60)) == [1] * 20
+    assert TokenQuota.objects.get(pk=first.pk).daily_usage == 30
+    assert _writers_gone()
