@@ -232,7 +232,7 @@ AI_ASSISTANT_CONTINUE_ON_DISCONNECT = _env(
 AI_ASSISTANT_DB_THREADS = _env(
     "AI_ASSISTANT_DB_THREADS",
     "int",
-    2,
+    3,
     "Threads per process for the chat streams' database work: their starts, and their ends "
     "on SQLite or with pooling off. Few keep that work from taking the GIL from the event "
     "loop that carries every stream.",
