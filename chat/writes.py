@@ -29,6 +29,7 @@ from django.db.models.sql import UpdateQuery
 
 LOOP_WRITERS = 4
 WRITER_NAME = "chat-loop-writer"
+CLOSED = "The database writers were closed."
 LOST = "admission lost a row: "  # the text of the error that apply_and_commit raises on purpose
 
 
@@ -159,7 +160,7 @@ class LoopWriters:
         while not self.queue.empty():
             item = self.queue.get_nowait()
             if item is not None and not item[2].done():
-                item[2].set_exception(RuntimeError("The database writers were closed."))
+                item[2].set_exception(RuntimeError(CLOSED))
 
     async def _work(self) -> None:
         conn, used_at = None, 0.0
@@ -181,7 +182,7 @@ class LoopWriters:
                     used_at = time.monotonic()
                 except asyncio.CancelledError:  # by close(): the caller must not wait forever
                     if not future.done():
-                        future.set_exception(RuntimeError("The database writers were closed."))
+                        future.set_exception(RuntimeError(CLOSED))
                     raise
                 except Exception as exc:
                     if conn is not None and conn.broken:
