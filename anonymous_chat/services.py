@@ -233,8 +233,9 @@ def visit_finish(
 ) -> None:
     """Queue the storing of the answer on the visit's interaction."""
     offered = offering_uuids(blocks)
-    writes.update(
-        AnonymousChatInteraction.objects.filter(pk=visit.interaction.pk),
+    writes.update_row(
+        AnonymousChatInteraction,
+        visit.interaction.pk,
         assistant_blocks=blocks,
         search_text=f"{visit.interaction.user_input}\n{blocks_to_llm_text(blocks)}",
         offering_uuids=offered,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -193,21 +194,28 @@ def admit(*, rows: list[Row], input_tokens: int, max_tokens: int, extra_tokens: 
     return grant
 
 
-def admit_with(rows: list[Row], work: Callable[[], tuple[T, dict[str, int]]]) -> tuple[Grant, T]:
+def admit_with(
+    rows: list[Row],
+    work: Callable[[], tuple[T, dict[str, int]]],
+    before_commit: Callable[[T, Grant], None] | None = None,
+) -> tuple[Grant, T]:
     """Run `work` and reserve what it estimates, in one transaction: both or neither.
 
     `work` writes what the admitted request stores and returns it with its estimate
     (`input_tokens`, `max_tokens`, `extra_tokens`); the reservation's UPDATEs come last, so the
     shared counter rows stay locked only until the commit. A refusal rolls `work` back. When a
     concurrent request took the room between our read and our update, everything is tried
-    again (at most 5 times) on fresh values.
+    again (at most 5 times) on fresh values. `before_commit` is called with the work's result
+    and the grant once the grant is decided, just before the statement that commits it; when
+    that statement loses the race, it is called again for the next attempt.
     """
     last_cap: Cap = rows[0].caps[0]
     for attempt in range(5):
         try:
             with transaction.atomic():
                 result, estimate = work()
-                grant, last_cap = _reserve(rows, fresh=attempt > 0, **estimate)
+                hook = functools.partial(before_commit, result) if before_commit else None
+                grant, last_cap = _reserve(rows, fresh=attempt > 0, before_commit=hook, **estimate)
             return grant, result
         except _Lost as lost:
             last_cap = lost.cap
@@ -216,7 +224,13 @@ def admit_with(rows: list[Row], work: Callable[[], tuple[T, dict[str, int]]]) ->
 
 
 def _reserve(
-    rows: list[Row], *, fresh: bool, input_tokens: int, max_tokens: int, extra_tokens: int = 0
+    rows: list[Row],
+    *,
+    fresh: bool,
+    input_tokens: int,
+    max_tokens: int,
+    extra_tokens: int = 0,
+    before_commit: Callable[[Grant], None] | None = None,
 ) -> tuple[Grant, Cap]:
     now = timezone.now()
     values = {id(r): r.values if r.values and not fresh else _read(r) for r in rows}
@@ -240,9 +254,12 @@ def _reserve(
         writes.sql(*_reserve_row(row, tokens, now))
     # The transaction's last step: a row whose caps no longer held is left alone, and then
     # nothing is committed.
+    grant = Grant(rows=rows, tokens=tokens, max_tokens=granted, at=now)
+    if before_commit is not None:
+        before_commit(grant)
     if not writes.apply_and_commit(len(rows)):
         raise _Lost(cap)
-    return Grant(rows=rows, tokens=tokens, max_tokens=granted, at=now), cap
+    return grant, cap
 
 
 def settle(grant: Grant, actual_tokens: int) -> None:

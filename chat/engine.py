@@ -35,6 +35,9 @@ class Generation:
     max_tokens: int | None = None
     stop_check: StopCheck | None = None  # returns a finish reason to stop with, or None
     wake: asyncio.Event | None = None  # set by cross-process signals: run stop_check now
+    # Set once the LLM has answered the request (its response headers), or once the
+    # generation ended without getting that far, or made no request at all.
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
     poll_seconds: float = 1.0
 
 
@@ -60,6 +63,13 @@ def estimate_tokens(text: str) -> int:
 
 
 async def generate(gen: Generation, emit: Emit, signals: Signals) -> Outcome:
+    try:
+        return await _generate(gen, emit, signals)
+    finally:
+        gen.opened.set()
+
+
+async def _generate(gen: Generation, emit: Emit, signals: Signals) -> Outcome:
     parser = FrameParser()
     outcome = Outcome()
     if gen.messages is None:
@@ -97,7 +107,8 @@ async def generate(gen: Generation, emit: Emit, signals: Signals) -> Outcome:
 
 
 async def _consume(gen: Generation, parser: FrameParser, emit: Emit, outcome: Outcome) -> None:
-    async for delta in llm.stream_chat(gen.messages or [], max_tokens=gen.max_tokens):
+    deltas = llm.stream_chat(gen.messages or [], max_tokens=gen.max_tokens, opened=gen.opened)
+    async for delta in deltas:
         if delta.text:
             for frame in parser.feed(delta.text):
                 emit(frame)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
 from typing import Any
 
 from django.conf import settings
+from django.http import StreamingHttpResponse
 
 from chat import cancel, llm, policy, prompts, turn
 from chat.engine import Emit, Generation, Outcome, Signals, generate
-from chat.streaming import Settlement, db
+from chat.streaming import Settlement, Stream, db
 from moderation.types import Action, Verdict
 
 logger = logging.getLogger(__name__)
@@ -41,8 +43,10 @@ def build_generation(started: turn.StartedTurn, verdict: Verdict) -> Generation:
     return Generation(messages=messages, max_tokens=granted)
 
 
-async def _title(started: turn.StartedTurn) -> turn.Title | None:
-    await asyncio.sleep(0)  # let the answer's request go out first: it is what the user waits for
+async def _title(started: turn.StartedTurn, after: asyncio.Event) -> turn.Title | None:
+    # The answer's request goes first, and is answered first: it is what the user waits for,
+    # and building the title's request would otherwise delay its first token.
+    await after.wait()
     try:
         raw, usage = await llm.complete_once(
             prompts.title_messages(started.llm_text),
@@ -72,10 +76,13 @@ async def run_signed_in_turn(
     The answer, a title that is ready by then and the settlement are stored together (one
     connection checkout); a title that comes later is stored, and charged, on its own.
     """
-    title_task = asyncio.create_task(_title(started)) if started.is_new_thread else None
+    opened = asyncio.Event()
+    title_task = asyncio.create_task(_title(started, opened)) if started.is_new_thread else None
     settlement = Settlement(started.grant)
     try:
-        outcome = await _answer(started, verdict, emit, signals)
+        outcome = await _answer(started, verdict, emit, signals, opened)
+        if not await started.admitted():  # its transaction failed: it never happened
+            return
         title = _ready(title_task)
         spent = outcome.usage.input_tokens + outcome.usage.output_tokens + _tokens(title)
         store = functools.partial(
@@ -105,11 +112,16 @@ async def run_signed_in_turn(
             title_task.cancel()
         if not settlement.done:  # ended before storing: charge a title that did come back
             settlement.spent = settlement.spent or _tokens(_ready(title_task))
-        await settlement.close()
+        if await started.admitted():  # else nothing was reserved
+            await settlement.close()
 
 
 async def _answer(
-    started: turn.StartedTurn, verdict: Verdict, emit: Emit, signals: Signals
+    started: turn.StartedTurn,
+    verdict: Verdict,
+    emit: Emit,
+    signals: Signals,
+    opened: asyncio.Event,
 ) -> Outcome:
     thread = started.thread
     # Listen for cancels before the client learns the thread's uuid from the first frame: a
@@ -120,9 +132,12 @@ async def _answer(
         emit({"w": policy.warning(verdict)})
     generation = build_generation(started, verdict)
     generation.wake = wake
+    generation.opened = opened
     generation.poll_seconds = cancel.poll_interval()
 
     async def stop_check() -> str | None:
+        if not await started.admitted():
+            return "cancelled"
         return await db(
             turn.turn_should_stop, thread_id=thread.pk, assistant_uuid=started.assistant.uuid
         )
@@ -132,6 +147,50 @@ async def _answer(
         return await generate(generation, emit, signals)
     finally:
         cancel.hub.unregister(str(thread.uuid), wake)
+
+
+def start_signed_in_stream(plan: turn.TurnPlan, verdict: Verdict) -> StreamingHttpResponse:
+    """Start the turn (turn_start) and its stream; the response that relays the stream.
+
+    The stream starts just before the turn's transaction commits, so the answer's request to
+    the LLM goes out while the commit (and the view's way back to the event loop) is under
+    way. Until the commit is known the stream stores nothing and reads no thread state; if
+    the transaction fails, the stream is stopped (its upstream request closed) and the caller
+    gets the turn's error as an ordinary JSON response, as before any stream.
+    """
+    pending: list[tuple[turn.StartedTurn, Stream]] = []
+
+    def runner(started: turn.StartedTurn):
+        return lambda emit, signals: run_signed_in_turn(started, verdict, emit, signals)
+
+    def before_commit(started: turn.StartedTurn) -> None:
+        _settle_pending(pending, committed=False)  # an earlier attempt lost a race
+        started.committed = concurrent.futures.Future()
+        pending.append((started, Stream(runner(started))))
+
+    try:
+        started = turn.turn_start(plan=plan, verdict=verdict, before_commit=before_commit)
+    except BaseException:
+        _settle_pending(pending, committed=False)
+        raise
+    if not pending or pending[-1][0] is not started:  # not started before the commit
+        started.committed = None
+        pending.append((started, Stream(runner(started))))
+    _settle_pending(pending, committed=True)
+    return pending[-1][1].response()
+
+
+def _settle_pending(pending: list[tuple[turn.StartedTurn, Stream]], *, committed: bool) -> None:
+    """Tell the pending streams whether their turn committed; stop those that did not."""
+    while pending and (not committed or len(pending) > 1):
+        started, stream = pending.pop(0)
+        if started.committed is not None and not started.committed.done():
+            started.committed.set_result(False)
+        stream.abort()
+    if committed and pending:
+        started = pending[0][0]
+        if started.committed is not None and not started.committed.done():
+            started.committed.set_result(True)
 
 
 def _final(started: turn.StartedTurn, outcome: Outcome) -> dict[str, Any]:

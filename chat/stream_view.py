@@ -9,10 +9,10 @@ from rest_framework.response import Response
 
 from chat.gate import chat_feature_gate
 from chat.serializers import ChatFrameSerializer, ChatRequestInput, ToolExecuteInput
-from chat.stream import run_signed_in_turn
-from chat.streaming import NDJSON, PooledView, ndjson_response, registry
+from chat.stream import start_signed_in_stream
+from chat.streaming import NDJSON, PooledView, registry
 from chat.tools import tool_execute
-from chat.turn import turn_resolve, turn_start
+from chat.turn import turn_resolve
 from config.rest import ApiView
 from moderation.service import scan
 
@@ -49,11 +49,7 @@ class ChatStreamView(PooledView, ApiView):
             mode=values.get("mode"),
             edit_message_uuid=values.get("edit_message_uuid"),
         )
-        verdict = scan(plan.text)
-        started = turn_start(plan=plan, verdict=verdict)
-        return ndjson_response(
-            lambda emit, signals: run_signed_in_turn(started, verdict, emit, signals)
-        )
+        return start_signed_in_stream(plan, scan(plan.text))
 
 
 class ToolExecuteView(ApiView):

@@ -1,13 +1,14 @@
 """NDJSON responses fed by detached generation tasks, and the per-process task registry.
 
 Django cancels a streaming response's iterator when the client leaves; the generation runs in
-its own task so that nothing already generated is lost. The response body only relays frames
-from a queue. The registry caps tasks in flight and lets a shutdown finish or interrupt them.
+its own task so that nothing already generated is lost. The response body only relays the
+frames it emits. The registry caps tasks in flight and lets a shutdown finish or interrupt them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import functools
 import logging
@@ -144,9 +145,10 @@ class DisconnectWatch:
     watch tells the running answer at once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.gone = False
         self.events: list[asyncio.Event] = []
+        self.loop = loop  # the request's event loop (a view in a thread starts its stream on it)
 
     def fire(self) -> None:
         self.gone = True
@@ -199,43 +201,105 @@ registry = StreamRegistry()
 
 
 def ndjson_response(runner: Runner) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_relay(runner), content_type=NDJSON)
-    response["X-Accel-Buffering"] = "no"
-    response["Cache-Control"] = "no-cache"
-    return response
+    """A streaming response whose frames come from `runner`, run in a task of its own.
+
+    The task starts now, not when the server starts sending the body: on the event loop it is
+    created at once, and from a view's thread it is handed to the request's loop. Under
+    hundreds of streams the loop takes a while to come back to the view's response and then
+    to its body (each a turn of a busy loop); the answer's request to the LLM no longer waits
+    for them. Without a known loop (a WSGI server) the task starts with the body.
+    """
+    return Stream(runner).response()
 
 
-async def _relay(runner: Runner):
-    queue: asyncio.Queue = asyncio.Queue()
-    signals = Signals(shutting_down=None)
-    watch = disconnect_watch.get()
-    if watch is not None:
-        watch.add(signals.client_gone)
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
-    async def run() -> None:
-        signals.shutting_down = registry.shutting_down
+
+class Stream:
+    """A runner's task, started at once on the request's loop (see ndjson_response), and the
+    response body that relays its frames."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.frames: collections.deque = collections.deque()
+        self.ready: asyncio.Event | None = None  # made on the loop, by start()
+        self.signals = Signals(shutting_down=None)
+        self.started = False
+        self.aborted = False
+        self.task: asyncio.Task | None = None
+        watch = disconnect_watch.get()
+        if watch is not None:
+            watch.add(self.signals.client_gone)
+        self.loop = _running_loop() or (watch.loop if watch is not None else None)
+        if self.loop is not None:
+            self._on_loop(self.start)
+
+    def response(self) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(self.body(), content_type=NDJSON)
+        response["X-Accel-Buffering"] = "no"
+        response["Cache-Control"] = "no-cache"
+        return response
+
+    def abort(self) -> None:
+        """Stop the runner: its response will not be sent (from any thread)."""
+        self.aborted = True
+        if self.loop is not None:
+            self._on_loop(self._cancel)
+
+    def _on_loop(self, callback: Callable[[], None]) -> None:
+        if self.loop is _running_loop():
+            callback()
+        else:
+            self.loop.call_soon_threadsafe(callback)
+
+    def _cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    def start(self) -> None:
+        """Start the runner (on the loop, once; not once aborted)."""
+        if self.started or self.aborted:
+            return
+        self.started = True
+        self.ready = asyncio.Event()
+        self.task = registry.spawn(self._run())
+
+    def _emit(self, frame: Any) -> None:
+        self.frames.append(frame)
+        self.ready.set()
+
+    async def _run(self) -> None:
+        self.signals.shutting_down = registry.shutting_down
         try:
-            await runner(queue.put_nowait, signals)
+            await self.runner(self._emit, self.signals)
         except Exception:
             logger.exception("Chat stream failed")
-            queue.put_nowait({"e": ERROR_MESSAGES["internal"]})
+            self._emit({"e": ERROR_MESSAGES["internal"]})
         finally:
-            queue.put_nowait(_END)
+            self._emit(_END)
 
-    registry.spawn(run())
-    finished = False
-    try:
-        while True:
-            frames = [await queue.get()]
-            while not queue.empty():  # coalesce what is already waiting into one write
-                frames.append(queue.get_nowait())
-            done = frames[-1] is _END
-            payload = b"".join(encode(f) for f in frames if f is not _END)
-            if payload:
-                yield payload
-            if done:
-                finished = True
-                return
-    finally:
-        if not finished:
-            signals.client_gone.set()
+    async def body(self):
+        self.start()
+        if self.ready is None:  # aborted before it started
+            return
+        finished = False
+        try:
+            while True:
+                await self.ready.wait()
+                self.ready.clear()
+                frames, self.frames = list(self.frames), collections.deque()
+                done = bool(frames) and frames[-1] is _END
+                # What is already waiting goes out as one write.
+                payload = b"".join(encode(f) for f in frames if f is not _END)
+                if payload:
+                    yield payload
+                if done:
+                    finished = True
+                    return
+        finally:
+            if not finished:
+                self.signals.client_gone.set()

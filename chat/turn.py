@@ -8,12 +8,15 @@ edit and reload only ever replace the answer that belongs to the user message co
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, F, Max, Q, QuerySet, When
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
@@ -33,7 +36,7 @@ from chat.models import (
 from chat.reads import read_together
 from chat.selectors import message_active, thread_owned
 from chat.services import session_get_or_create, thread_flags_recompute
-from chat.writes import Writes
+from chat.writes import Expr, Writes, insert_all
 from config.rest import DomainError
 from moderation.types import Action, Verdict
 from moderation.types import Severity as ScanSeverity
@@ -75,6 +78,17 @@ class StartedTurn:
     is_new_thread: bool = False
     llm_text: str = ""  # the stored (possibly redacted) user text the LLM receives
     custom_instructions: str | None = None
+    # Resolved with whether the turn's transaction committed, when its stream was started
+    # before the commit (None: committed before the stream started).
+    committed: concurrent.futures.Future | None = None
+
+    async def admitted(self) -> bool:
+        """Whether the turn was committed, once that is known."""
+        if self.committed is None:
+            return True
+        if not self.committed.done():
+            await asyncio.wrap_future(self.committed)
+        return bool(self.committed.result())
 
 
 def _last_active_user(thread: Thread) -> Message | None:
@@ -197,14 +211,20 @@ def worst_case(
     }
 
 
-def turn_start(*, plan: TurnPlan, verdict: Verdict) -> StartedTurn:
+def turn_start(
+    *,
+    plan: TurnPlan,
+    verdict: Verdict,
+    before_commit: Callable[[StartedTurn], None] | None = None,
+) -> StartedTurn:
     """Store the user message, reserve the answer and admit the turn, in one transaction.
 
     The reservation on the user's quota and the site budget is the transaction's last step,
     so the shared counter rows stay locked only until the commit; a refused admission
     (CapacityError) rolls everything back and stores nothing. The stored user text is the
     verdict's redacted text, and it is what the LLM receives. Starting a turn supersedes any
-    turn still generating on the thread.
+    turn still generating on the thread. `before_commit` gets the admitted turn just before
+    the statement that commits it (again, if that statement loses a race and is retried).
     """
     llm_text = (
         plan.regenerated.text if plan.regenerated is not None else policy.stored_text(verdict)
@@ -230,7 +250,12 @@ def turn_start(*, plan: TurnPlan, verdict: Verdict) -> StartedTurn:
         )
         return started, estimate
 
-    grant, started = budget.admit_with(rows, store)
+    def admitted(started: StartedTurn, grant: budget.Grant) -> None:
+        started.grant = grant
+        if before_commit is not None:
+            before_commit(started)
+
+    grant, started = budget.admit_with(rows, store, admitted)
     started.grant = grant
     return started
 
@@ -245,7 +270,7 @@ def _store_turn(
     if plan.thread is None:  # created here: nobody else can see it, nothing to read back
         if session_pk is None:
             session_pk = session_get_or_create(user=plan.user).pk
-        thread = Thread.objects.create(chat_session_id=session_pk, active_turn=answer_uuid)
+        thread = Thread(chat_session_id=session_pk, active_turn=answer_uuid)
         (user_pos, answer_pos), history = (1, 2), []
     else:
         thread = Thread.objects.select_for_update().get(pk=plan.thread.pk)
@@ -259,7 +284,7 @@ def _store_turn(
     new_rows = []
     if plan.regenerated is None:
         blocks = markdown_blocks(policy.stored_text(verdict))
-        user_message = Message(  # bulk_create skips save(): search_text is set here
+        user_message = Message(  # insert_all skips save(): search_text is set here
             thread=thread,
             role=Role.USER,
             sequence_index=user_pos,
@@ -279,7 +304,8 @@ def _store_turn(
         warning=verdict.user_message if verdict.action in (Action.WARN, Action.REDACT) else "",
     )
     new_rows.append(assistant)
-    Message.objects.bulk_create(new_rows)
+    # A new thread is inserted with its messages, in one statement on PostgreSQL.
+    insert_all(*([thread] if plan.thread is None else []), *new_rows)
     # Flags change only when a flagged message arrives or an edit replaces one.
     if verdict.is_flagged or plan.edited is not None or thread.is_flagged:
         thread_flags_recompute(thread=thread)
@@ -361,9 +387,9 @@ def turn_finish(
     """Queue the filling of the reserved answer, and the release of the thread's turn markers
     if they are still ours; a title that is ready by now goes into the same thread UPDATE."""
     now = timezone.now()
-    ours = Q(active_turn=turn.assistant.uuid)
-    writes.update(
-        Message.objects.filter(pk=turn.assistant.pk),
+    writes.update_row(
+        Message,
+        turn.assistant.pk,
         blocks=blocks,
         search_text=blocks_to_llm_text(blocks),
         input_tokens=input_tokens,
@@ -371,11 +397,16 @@ def turn_finish(
         finish_reason=finish_reason,
         modified=now,
     )
-    writes.update(
-        Thread.objects.filter(pk=turn.thread.pk),
+    ours = turn.assistant.uuid
+    writes.update_row(
+        Thread,
+        turn.thread.pk,
         modified=now,
-        active_turn=Case(When(ours, then=None), default=F("active_turn")),
-        cancel_requested_at=Case(When(ours, then=None), default=F("cancel_requested_at")),
+        # Cleared only while the turn is still ours (SET sees the row as it was).
+        cancel_requested_at=Expr(
+            "CASE WHEN {active_turn} = %s THEN NULL ELSE {column} END", (ours,), "active_turn"
+        ),
+        active_turn=Expr("CASE WHEN {column} = %s THEN NULL ELSE {column} END", (ours,)),
         **(title.changes() if title is not None else {}),
     )
     turn.assistant.blocks = blocks
@@ -385,4 +416,4 @@ def turn_finish(
 
 def thread_set_title(writes: Writes, *, thread: Thread, title: Title) -> None:
     """Queue the storing of a title that arrived after the answer was stored."""
-    writes.update(Thread.objects.filter(pk=thread.pk), **title.changes())
+    writes.update_row(Thread, thread.pk, **title.changes())

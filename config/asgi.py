@@ -5,6 +5,7 @@ lifespan protocol: at shutdown, answers still generating get a grace period to f
 otherwise stored as interrupted.
 """
 
+import asyncio
 import os
 
 import django
@@ -52,7 +53,7 @@ async def _http(scope, receive, send):
     """Django's handler, with the client's disconnect passed on to running answers."""
     from chat.streaming import DisconnectWatch, disconnect_watch
 
-    watch = DisconnectWatch()
+    watch = DisconnectWatch(asyncio.get_running_loop())
     token = disconnect_watch.set(watch)
 
     async def watched_receive():

@@ -81,6 +81,8 @@ def test_new_thread_gets_a_title_and_its_tokens(chat_server, user, llm):
     assert thread.title_gen_output_tokens > 0
     title_requests = [r for r in llm.app.requests if not r.get("stream")]
     assert len(title_requests) == 1
+    # The answer's request goes out first; the title's waits until it has been answered.
+    assert [bool(r.get("stream")) for r in llm.app.requests] == [True, False]
     assert title_requests[0]["temperature"] == 0
     assert title_requests[0]["max_tokens"] <= 24
     names = [i for i, f in enumerate(result.frames) if "thread_name" in f.get("m", {})]

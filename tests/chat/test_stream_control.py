@@ -9,8 +9,10 @@ import time
 
 import httpx
 import pytest
+from django.db import connection
 
-from chat.models import Message
+from chat.models import GlobalBudget, Message, Thread, TokenQuota
+from chat.streaming import registry
 from tests.chat.helpers import thread_for
 from tests.chat.streamkit import auth, post_stream
 from tests.upstream import wait_for
@@ -212,3 +214,43 @@ def test_a_stream_waiting_for_tokens_holds_no_database_connection(chat_server, u
     assert min(samples) <= before, samples
     reader.join(30)
     assert reader.final["finish_reason"] == "stop"
+
+
+@pytest.mark.postgres_only
+def test_a_turn_whose_commit_fails_stops_its_early_stream_and_stores_nothing(
+    chat_server, user, slow_llm, settings
+):
+    # The stream starts just before the turn's commit. Here every commit fails: a trigger
+    # stands for rivals that use up the user's quota while the turn is being stored, so the
+    # admission loses its race, and on fresh values it is refused.
+    settings.AI_ASSISTANT_TOKEN_LIMIT_DAILY = 100_000
+    TokenQuota.objects.get_or_create(user=user)
+    body = "UPDATE chat_tokenquota SET daily_usage = 100000, daily_start = now() WHERE user_id = "
+    rival = (  # user.pk is an integer from the database
+        "CREATE FUNCTION test_rival_usage() RETURNS trigger AS $$ BEGIN "
+        + body
+        + str(int(user.pk))
+        + "; RETURN NULL; END $$ LANGUAGE plpgsql"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(rival)
+        cursor.execute(
+            "CREATE TRIGGER test_rival_usage AFTER INSERT ON chat_message "
+            "FOR EACH STATEMENT EXECUTE FUNCTION test_rival_usage()"
+        )
+    try:
+        result = post_stream(chat_server, user, input="Hello there")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER test_rival_usage ON chat_message")
+            cursor.execute("DROP FUNCTION test_rival_usage()")
+    assert result.status == 409
+    assert result.body["code"] == "daily_token"
+    # The stream that had started stopped at once (its answer would take eight seconds),
+    # closing its upstream request, and it stored and charged nothing.
+    wait_for(lambda: not registry.tasks, timeout=5)
+    assert len([r for r in slow_llm.app.requests if r.get("stream")]) <= 1
+    assert not Thread.objects.exists()
+    assert not Message.objects.exists()
+    assert TokenQuota.objects.get(user=user).daily_usage == 0
+    assert not GlobalBudget.objects.filter(daily_token_usage__gt=0).exists()

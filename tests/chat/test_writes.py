@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 
 import pytest
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from psycopg.pq import TransactionStatus
 
 from accounts.models import User
 from chat import writes as writes_module
-from chat.models import GlobalBudget, TokenQuota
-from chat.writes import WRITER_NAME, Writes, close_loop_writers
+from chat.models import ChatSession, GlobalBudget, Message, Thread, TokenQuota
+from chat.writes import WRITER_NAME, Expr, Writes, close_loop_writers, insert_all
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +62,75 @@ def test_one_statement_and_none(quotas):
     writes = Writes()
     writes.update(TokenQuota.objects.filter(daily_usage=10), daily_usage=1)
     assert writes.apply() == 2  # one statement may change several rows
+
+
+def test_update_row_writes_values_as_their_fields_store_them(user):
+    session = ChatSession.objects.create(user=user)
+    ours, theirs = uuid.uuid4(), uuid.uuid4()
+    threads = [
+        Thread.objects.create(
+            chat_session=session, active_turn=turn, cancel_requested_at=timezone.now()
+        )
+        for turn in (ours, theirs)
+    ]
+    answer = Message.objects.create(thread=threads[0], role="assistant", sequence_index=1)
+    blocks = [{"id": "blk_0", "key": "markdown", "status": "complete", "content": 'Hi "x"'}]
+    when = timezone.now()
+    writes = Writes()
+    writes.update_row(Message, answer.pk, blocks=blocks, finish_reason="stop", output_tokens=3)
+    for thread in threads:  # both markers are cleared only where the turn is still ours
+        writes.update_row(
+            Thread,
+            thread.pk,
+            modified=when,
+            name="Renamed",
+            cancel_requested_at=Expr(
+                "CASE WHEN {active_turn} = %s THEN NULL ELSE {column} END", (ours,), "active_turn"
+            ),
+            active_turn=Expr("CASE WHEN {column} = %s THEN NULL ELSE {column} END", (ours,)),
+        )
+    assert writes.apply() == 3
+    answer.refresh_from_db()
+    assert (answer.blocks, answer.finish_reason, answer.output_tokens) == (blocks, "stop", 3)
+    mine, other = (Thread.objects.get(pk=t.pk) for t in threads)
+    assert (mine.active_turn, mine.cancel_requested_at) == (None, None)
+    assert other.active_turn == theirs
+    assert other.cancel_requested_at is not None
+    assert mine.modified == other.modified == when
+    assert mine.name == other.name == "Renamed"
+
+
+def test_insert_all_inserts_rows_that_refer_to_each_other_in_one_statement(user):
+    session = ChatSession.objects.create(user=user)
+    earlier = Thread.objects.create(chat_session=session)
+    edited = Message.objects.create(thread=earlier, role="user", sequence_index=1)
+    thread = Thread(chat_session_id=session.pk, name="Fresh")
+    blocks = [{"id": "blk_0", "key": "markdown", "status": "complete", "content": "Q?"}]
+    question = Message(thread=thread, role="user", sequence_index=1, blocks=blocks)
+    answer = Message(thread=thread, role="assistant", sequence_index=2, replaces=edited)
+    with CaptureQueriesContext(connection) as queries:
+        insert_all(thread, question, answer)
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert thread.pk is not None
+    assert question.thread_id == answer.thread_id == thread.pk
+    stored = {m.pk: m for m in Message.objects.filter(thread_id=thread.pk)}
+    assert set(stored) == {question.pk, answer.pk}
+    assert (stored[question.pk].uuid, stored[question.pk].blocks) == (question.uuid, blocks)
+    assert stored[answer.pk].replaces_id == edited.pk
+    assert stored[answer.pk].modified is not None  # auto_now, as save() would set it
+    assert Thread.objects.get(pk=thread.pk).name == "Fresh"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_insert_all_inserts_nothing_when_a_row_is_refused(user):
+    session = ChatSession.objects.create(user=user)
+    thread = Thread(chat_session_id=session.pk)
+    first = Message(thread=thread, role="user", sequence_index=1)
+    clash = Message(thread=thread, role="user", sequence_index=1)  # the same active position
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_all(thread, first, clash)
+    assert not Thread.objects.filter(chat_session=session).exists()
+    assert not Message.objects.exists()
 
 
 def test_only_update_statements_are_queued():
