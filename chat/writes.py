@@ -17,6 +17,7 @@ version of its row, as in any UPDATE.
 from __future__ import annotations
 
 import asyncio
+import select
 import time
 import weakref
 from collections.abc import Sequence
@@ -292,7 +293,10 @@ class LoopWriters:
                 sql, params, future = item
                 try:
                     idle = time.monotonic() - used_at >= settings.DB_CHECK_IDLE_SECONDS
-                    if conn is not None and (conn.closed or (idle and not await _alive(conn))):
+                    if conn is not None and (
+                        conn.closed or _dropped(conn) or (idle and not await _alive(conn))
+                    ):
+                        await conn.close()
                         conn = None
                     if conn is None:
                         conn = await _connect()
@@ -327,6 +331,17 @@ async def _connect():
     params.update(cursor_factory=AsyncClientCursor, autocommit=True)
     params.setdefault("application_name", WRITER_NAME)  # to be told apart in pg_stat_activity
     return await AsyncConnection.connect(**params)
+
+
+def _dropped(conn) -> bool:
+    """Whether the database has closed this idle connection: it then has something to read
+    (the server's goodbye, as at a restart, or the end of the stream), where an idle
+    connection in autocommit has nothing. One non-blocking poll, no round trip."""
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 async def _alive(conn) -> bool:
