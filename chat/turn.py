@@ -87,7 +87,9 @@ class StartedTurn:
         if self.committed is None:
             return True
         if not self.committed.done():
-            await asyncio.wrap_future(self.committed)
+            # Shielded: a waiter that is cancelled (a stop check cut short) must not cancel
+            # the answer every other waiter, and the view, share.
+            await asyncio.shield(asyncio.wrap_future(self.committed))
         return bool(self.committed.result())
 
 

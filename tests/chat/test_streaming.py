@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 
 import pytest
 
 from chat.streaming import DisconnectWatch, disconnect_watch, ndjson_response
+from chat.turn import StartedTurn
 
 pytestmark = [pytest.mark.timeout(60)]
 
@@ -54,3 +57,20 @@ def test_without_a_known_loop_the_runner_starts_with_the_body():
     body = asyncio.run(_body(response))
     assert started == ["runner"]
     assert body.splitlines() == [b'{"m":{"thread_uuid":"t"}}', b'{"k":"markdown","c":"Hi"}']
+
+
+def test_a_cancelled_wait_for_the_commit_leaves_the_answer_to_the_other_waiters():
+    async def scenario():
+        started = StartedTurn(thread=None, assistant=None, user_message=None, grant=None)
+        started.committed = concurrent.futures.Future()
+        early = asyncio.create_task(started.admitted())  # e.g. a stop check, then cut short
+        await asyncio.sleep(0)
+        early.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await early
+        later = asyncio.create_task(started.admitted())
+        await asyncio.sleep(0)
+        started.committed.set_result(True)  # the view, once the commit is done
+        return await later
+
+    assert asyncio.run(scenario()) is True
