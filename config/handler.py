@@ -13,7 +13,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext
+from django.core import signals
 from django.core.handlers.asgi import ASGIHandler
+from django.db import close_old_connections, reset_queries
 
 # Idle threads kept for the next requests; more are let go (without waiting for them).
 MAX_IDLE_THREADS = 256
@@ -22,6 +24,7 @@ MAX_IDLE_THREADS = 256
 class ReusedThreadASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
+        clean_up_at_request_end_only()
         self.idle: list[ThreadPoolExecutor] = []
         self.made = 0  # threads ever made (tests read it)
 
@@ -49,3 +52,17 @@ class ReusedThreadASGIHandler(ASGIHandler):
                 await self.handle(scope, receive, send)
         finally:
             self._give_back(executor)
+
+
+def clean_up_at_request_end_only() -> None:
+    """Take Django's receivers off `request_started`; the connection clean-up stays at the end.
+
+    Its receivers (close_old_connections, reset_queries) are sync, so every request first made
+    a round trip through its thread, and under hundreds of streams each such trip waits for a
+    turn of a busy event loop before the view even starts. They have nothing to do there: a
+    request's thread is new, or was cleaned up by the `request_finished` of the request that
+    last had it, which runs close_old_connections on it whether that request ended or was
+    cancelled. reset_queries only empties the query log kept with DEBUG on, which is bounded.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_started.disconnect(reset_queries)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from psycopg._queries import MAX_CACHED_STATEMENT_PARAMS
 from psycopg.pq import TransactionStatus
 
 from accounts.models import User
@@ -119,6 +120,22 @@ def test_insert_all_inserts_rows_that_refer_to_each_other_in_one_statement(user)
     assert stored[answer.pk].replaces_id == edited.pk
     assert stored[answer.pk].modified is not None  # auto_now, as save() would set it
     assert Thread.objects.get(pk=thread.pk).name == "Fresh"
+    # Nones go into the text as NULL: stored as NULL, and the statement for a new thread and
+    # its two messages keeps within the parameters whose parsing psycopg caches between calls.
+    assert stored[question.pk].replaces_id is None
+    assert Message.objects.filter(pk=question.pk, feedback_submitted_at__isnull=True).exists()
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    thread = Thread(chat_session_id=session.pk)
+    pair = [Message(thread=thread, role=r, sequence_index=i) for i, r in ((1, "user"), (2, "ai"))]
+    with connection.execute_wrapper(capture):
+        insert_all(thread, *pair)
+    assert all("NULL" in sql for sql, _ in statements)
+    assert sum(len(params) for _, params in statements) <= MAX_CACHED_STATEMENT_PARAMS
 
 
 @pytest.mark.django_db(transaction=True)

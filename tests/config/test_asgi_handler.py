@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from django.core.signals import request_started
 
 from config.asgi import django_application
+from config.handler import clean_up_at_request_end_only
 from tests.chat.helpers import thread_for
 from tests.chat.streamkit import auth, post_stream
 from tests.upstream import wait_for
@@ -45,3 +48,41 @@ def test_overlapping_requests_each_get_a_thread_of_their_own(chat_server, user, 
     # Their database work ran on the few threads kept for it, not on four more.
     db_threads = [t for t in threading.enumerate() if t.name.startswith("chat-db")]
     assert 1 <= len(db_threads) <= settings.AI_ASSISTANT_DB_THREADS
+
+
+class _CountingExecutor(ThreadPoolExecutor):
+    def __init__(self):
+        super().__init__(max_workers=1, thread_name_prefix="request")
+        self.calls = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.calls.append(getattr(fn, "__qualname__", repr(fn)))
+        return super().submit(fn, *args, **kwargs)
+
+
+@pytest.mark.timeout(120)
+def test_a_stream_request_uses_its_thread_only_for_the_clean_up_at_its_end(
+    chat_server, user, monkeypatch
+):
+    # Tests elsewhere (Django's test client, CaptureQueriesContext) put Django's receivers
+    # back on request_started; the server's handler takes them off, as when it was made.
+    clean_up_at_request_end_only()
+    assert not request_started.has_listeners(type(django_application))
+    executors = []
+
+    def take():
+        executors.append(_CountingExecutor())
+        return executors[-1]
+
+    monkeypatch.setattr(django_application, "_take", take)
+    result = post_stream(chat_server, user, input="hi")
+    assert result.status == 200
+    assert result.final["finish_reason"] == "stop"
+    wait_for(lambda: executors and executors[0].calls)
+    # Not once before the view (the view itself runs on the database threads): only for the
+    # response's close, whose request_finished closes the thread's connections.
+    assert len(executors) == 1
+    assert len(executors[0].calls) == 1
+    wait_for(lambda: executors[0] in django_application.idle)
+    django_application.idle.remove(executors[0])
+    executors[0].shutdown()
