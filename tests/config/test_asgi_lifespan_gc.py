@@ -1,4 +1,5 @@
-"""At startup the server loads every view and freezes what exists then out of the cyclic GC."""
+"""At startup the server loads every view, freezes what exists then out of the cyclic GC and
+raises the collector's thresholds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import gc
 
 import pytest
 
-from config.asgi import application
+from config.asgi import GC_THRESHOLDS, application
 
 
 @pytest.mark.django_db(transaction=True)
@@ -15,6 +16,8 @@ from config.asgi import application
 def test_lifespan_startup_freezes_the_objects_loaded_so_far():
     gc.unfreeze()
     assert gc.get_freeze_count() == 0
+    default = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
     sent: list[str] = []
 
     async def lifespan() -> None:
@@ -31,4 +34,7 @@ def test_lifespan_startup_freezes_the_objects_loaded_so_far():
     asyncio.run(lifespan())
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert gc.get_freeze_count() > 50_000  # Django, DRF, the SDKs and every view
+    assert gc.get_threshold() == GC_THRESHOLDS
+    assert GC_THRESHOLDS[0] > 700
     gc.unfreeze()
+    gc.set_threshold(*default)
