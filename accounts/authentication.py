@@ -40,6 +40,8 @@ class _Lookup:
     converters: list[tuple[Any, list]]  # per column: (its Col expression, its converters)
 
 
+# Per vendor, built once. The converters are bound to the connection of the thread that built
+# them; they read only settings shared by every connection (the time zone).
 _lookups: dict[str, _Lookup] = {}
 
 
@@ -67,7 +69,9 @@ def token_with_user(key: str) -> Token | None:
     user = user_model.from_db(
         connection.alias, [f.attname for f in lookup.user_fields], values[split:]
     )
-    Token._meta.get_field("user").set_cached_value(token, user)
+    user_field = Token._meta.get_field("user")
+    user_field.set_cached_value(token, user)
+    user_field.remote_field.set_cached_value(user, token)  # user.auth_token, as select_related
     return token
 
 

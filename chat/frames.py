@@ -70,6 +70,20 @@ class FrameParser:
     # -- public ------------------------------------------------------------------------
     def feed(self, text: str) -> list[dict[str, Any]]:
         frames: list[dict[str, Any]] = []
+        if (
+            text
+            and not self._line
+            and self._fence is None
+            and "\n" not in text
+            and "`" not in text
+            and (self._continuation or not text.isspace())
+        ):
+            # The usual delta, a few words inside a line: what the general path below does
+            # with it (no line ends, no tail that could become a fence), without its steps.
+            self._pending += text
+            self._continuation = True
+            self._flush(frames)
+            return frames
         for line in self._lines(text):
             self._on_line(line, frames)
         self._hold_or_release_tail(frames)
@@ -117,11 +131,12 @@ class FrameParser:
             self._flush(frames)
 
     def _hold_or_release_tail(self, frames: list[dict[str, Any]]) -> None:
-        # A tail that could still grow into a fence ("`", "``", "```py") is held back.
+        # A tail at the start of a line that could still grow into a fence ("`", "``",
+        # "```py", or the indentation before one) is held back; later in a line it cannot.
         if self._fence is not None or not self._line:
             return
         candidate = self._line.lstrip()
-        if candidate and (FENCE.startswith(candidate) or candidate.startswith(FENCE)):
+        if not self._continuation and (FENCE.startswith(candidate) or candidate.startswith(FENCE)):
             return
         self._pending += self._line
         self._line = ""

@@ -127,7 +127,7 @@ def request_body(
     options: dict[str, Any], messages: list[dict[str, Any]], *, model: str, stream: bool
 ) -> dict[str, Any]:
     """The JSON body of one chat completion: `options` (their own `extra_body` merged in and
-    taking precedence), the model, `stream` and the messages.
+    taking precedence), then the model, `stream` and the messages, which no option replaces.
 
     The requests go through the SDK's generic `post` (its documented way to send a body as it
     is): the typed `chat.completions.create` first walks the type annotations of every
@@ -136,10 +136,9 @@ def request_body(
     Ours are plain JSON already. The SDK still sends them (base URL, key, timeouts, status
     errors as its exceptions).
     """
-    body: dict[str, Any] = {"model": model, "stream": stream}
-    body.update((key, value) for key, value in options.items() if key != "extra_body")
+    body = {key: value for key, value in options.items() if key != "extra_body"}
     body.update(options.get("extra_body", {}))
-    body["messages"] = messages
+    body.update(model=model, stream=stream, messages=messages)  # never an option's
     return body
 
 
@@ -374,7 +373,8 @@ async def complete_once(
     choices = completion.get("choices")
     text = ""
     if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-        content = (choices[0].get("message") or {}).get("content")
+        message = choices[0].get("message")
+        content = message.get("content") if isinstance(message, dict) else None
         text = content if isinstance(content, str) else ""
     usage = Usage()
     reported = completion.get("usage")

@@ -220,7 +220,7 @@ def insert_all(*objs: Model) -> None:
             values.append("%s")
             params.append(value)
         table, key = quote(meta.db_table), quote(meta.pk.column)
-        # Identifiers come from model metadata (quoted); every value is a parameter.
+        # Identifiers come from model metadata (quoted); every value is a parameter or NULL.
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(values)})"  # noqa: S608
         if combined:
             parts.append((f"i{index} AS ({sql} RETURNING {key})", params))

@@ -44,13 +44,17 @@ class ReusedThreadASGIHandler(ASGIHandler):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         executor = self._take()
+        ended = False
         try:
             # One thread per request, as in Django: a sync view, its middleware and the
             # connection clean-up of request_finished all run on it. A call still running on
             # it (its request was cancelled) only delays the next request that takes it.
             async with ThreadSensitiveContext(executor=executor):
                 await self.handle(scope, receive, send)
+            ended = True
         finally:
+            if not ended:  # request_finished may not have run: clean up as it would have
+                executor.submit(close_old_connections)  # (before anything later on it)
             self._give_back(executor)
 
 
@@ -60,9 +64,10 @@ def clean_up_at_request_end_only() -> None:
     Its receivers (close_old_connections, reset_queries) are sync, so every request first made
     a round trip through its thread, and under hundreds of streams each such trip waits for a
     turn of a busy event loop before the view even starts. They have nothing to do there: a
-    request's thread is new, or was cleaned up by the `request_finished` of the request that
-    last had it, which runs close_old_connections on it whether that request ended or was
-    cancelled. reset_queries only empties the query log kept with DEBUG on, which is bounded.
+    request's thread is new, or was cleaned up at the end of the request that last had it, by
+    the close_old_connections of `request_finished` or, when the handler did not get that far,
+    by the handler itself. reset_queries only empties the query log kept with DEBUG on, which
+    is bounded.
     """
     signals.request_started.disconnect(close_old_connections)
     signals.request_started.disconnect(reset_queries)

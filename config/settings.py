@@ -122,7 +122,8 @@ DB_POOL_MAX_SIZE = _env(
     "DB_POOL_MAX_SIZE",
     "int",
     10,
-    "Connections per process in the PostgreSQL pool; 0 disables pooling.",
+    "Connections per process in the PostgreSQL pool (the event loop's writers open as many "
+    "again, at most 10); 0 disables pooling.",
 )
 DB_POOL_TIMEOUT_SECONDS = _env(
     "DB_POOL_TIMEOUT_SECONDS",

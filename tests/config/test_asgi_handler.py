@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from django.core.signals import request_started
+from django.db import close_old_connections
 
 from config.asgi import django_application
-from config.handler import clean_up_at_request_end_only
+from config.handler import ReusedThreadASGIHandler
 from tests.chat.helpers import thread_for
 from tests.chat.streamkit import auth, post_stream
 from tests.upstream import wait_for
@@ -65,9 +66,11 @@ def test_a_stream_request_uses_its_thread_only_for_the_clean_up_at_its_end(
     chat_server, user, monkeypatch
 ):
     # Tests elsewhere (Django's test client, CaptureQueriesContext) put Django's receivers
-    # back on request_started; the server's handler takes them off, as when it was made.
-    clean_up_at_request_end_only()
-    assert not request_started.has_listeners(type(django_application))
+    # back on request_started; a handler takes them off when it is made.
+    request_started.connect(close_old_connections)
+    assert request_started.has_listeners(ReusedThreadASGIHandler)
+    ReusedThreadASGIHandler()
+    assert not request_started.has_listeners(ReusedThreadASGIHandler)
     executors = []
 
     def take():
