@@ -348,11 +348,14 @@ def token_caps(limits: dict[Period, int], *, code_prefix: str = "") -> list[Cap]
     ]
 
 
+SITE_ROW_PK = 1  # the site budget's one row
+
+
 def site_query() -> Any:
     """The site budget row as `values()` (for read_together), empty until it is first made."""
     from chat.models import GlobalBudget
 
-    return GlobalBudget.objects.filter(pk=1).values()
+    return GlobalBudget.objects.filter(pk=SITE_ROW_PK).values()
 
 
 def _site_values(read: list[dict[str, Any]] | None) -> dict[str, Any]:
@@ -361,7 +364,7 @@ def _site_values(read: list[dict[str, Any]] | None) -> dict[str, Any]:
     if read is None:
         read = list(site_query())
     if not read:
-        GlobalBudget.objects.get_or_create(pk=1)
+        GlobalBudget.objects.get_or_create(pk=SITE_ROW_PK)
         read = list(site_query())
     return read[0]
 

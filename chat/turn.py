@@ -33,7 +33,7 @@ from chat.models import (
     blocks_to_text,
     markdown_blocks,
 )
-from chat.reads import read_together
+from chat.reads import Shape, read_together
 from chat.selectors import message_active, thread_owned
 from chat.services import session_get_or_create, thread_flags_recompute
 from chat.writes import Expr, Writes, insert_all
@@ -232,13 +232,17 @@ def turn_start(
         plan.regenerated.text if plan.regenerated is not None else policy.stored_text(verdict)
     )
     # What the turn needs to read first, in one round trip (see chat/reads.py).
+    user = plan.user
     queries = [
-        custom_instructions_query(),
-        budget.quota_query(plan.user),
-        budget.site_query(),
+        Shape("turn.custom_instructions", custom_instructions_query),
+        Shape("turn.quota", lambda: budget.quota_query(user), (user.pk,)),
+        Shape("turn.site", budget.site_query, (budget.SITE_ROW_PK,)),
     ]
     if plan.thread is None:
-        queries.append(ChatSession.objects.filter(user=plan.user).values("pk"))
+        session = Shape(
+            "turn.session", lambda: ChatSession.objects.filter(user=user).values("pk"), (user.pk,)
+        )
+        queries.append(session)
     prompt, quota, site, *session = read_together(*queries)
     custom = active_custom_instructions(prompt)
     system = prompts.system_prompt(custom)
