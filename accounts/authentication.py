@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection
-from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
+
+from config.rows import Converters, column_converters, convert_row
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -35,13 +35,12 @@ class TokenAuthentication(authentication.TokenAuthentication):
 @dataclass(frozen=True)
 class _Lookup:
     sql: str
-    token_fields: list[Field]
-    user_fields: list[Field]
-    converters: list[tuple[Any, list]]  # per column: (its Col expression, its converters)
+    token_names: list[str]  # attnames, in the order selected
+    user_names: list[str]
+    converters: Converters
 
 
-# Per vendor, built once. The converters are bound to the connection of the thread that built
-# them; they read only settings shared by every connection (the time zone).
+# Per vendor, built once (see config.rows on keeping converters).
 _lookups: dict[str, _Lookup] = {}
 
 
@@ -57,44 +56,37 @@ def token_with_user(key: str) -> Token | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row)
-    for index, (col, converters) in enumerate(lookup.converters):
-        for convert in converters:
-            values[index] = convert(values[index], col, connection)
-    split = len(lookup.token_fields)
-    token = Token.from_db(
-        connection.alias, [f.attname for f in lookup.token_fields], values[:split]
-    )
-    user_model = Token._meta.get_field("user").related_model
-    user = user_model.from_db(
-        connection.alias, [f.attname for f in lookup.user_fields], values[split:]
-    )
-    user_field = Token._meta.get_field("user")
-    user_field.set_cached_value(token, user)
-    user_field.remote_field.set_cached_value(user, token)  # user.auth_token, as select_related
+    values = convert_row(lookup.converters, row, connection)
+    split = len(lookup.token_names)
+    token = Token.from_db(connection.alias, lookup.token_names, values[:split])
+    user = USER_FIELD.related_model.from_db(connection.alias, lookup.user_names, values[split:])
+    USER_FIELD.set_cached_value(token, user)
+    USER_FIELD.remote_field.set_cached_value(user, token)  # user.auth_token, as select_related
     return token
+
+
+USER_FIELD = Token._meta.get_field("user")
 
 
 def _build() -> _Lookup:
     quote = connection.ops.quote_name
-    user_field = Token._meta.get_field("user")
-    user_model = user_field.related_model
+    user_model = USER_FIELD.related_model
     token_fields = list(Token._meta.concrete_fields)
     user_fields = list(user_model._meta.concrete_fields)
     token_table, user_table = quote(Token._meta.db_table), quote(user_model._meta.db_table)
     columns = [f"{token_table}.{quote(f.column)}" for f in token_fields]
     columns += [f"{user_table}.{quote(f.column)}" for f in user_fields]
-    converters = []
-    for field in token_fields + user_fields:
-        col = field.get_col(field.model._meta.db_table)
-        converters.append(
-            (col, connection.ops.get_db_converters(col) + field.get_db_converters(connection))
-        )
+    cols = [f.get_col(f.model._meta.db_table) for f in token_fields + user_fields]
     # Identifiers come from model metadata (quoted); the key is a parameter.
     sql = (
         f"SELECT {', '.join(columns)} FROM {token_table} "  # noqa: S608
-        f"INNER JOIN {user_table} ON ({token_table}.{quote(user_field.column)} = "
+        f"INNER JOIN {user_table} ON ({token_table}.{quote(USER_FIELD.column)} = "
         f"{user_table}.{quote(user_model._meta.pk.column)}) "
         f"WHERE {token_table}.{quote(Token._meta.pk.column)} = %s"
     )
-    return _Lookup(sql, token_fields, user_fields, converters)
+    return _Lookup(
+        sql,
+        [f.attname for f in token_fields],
+        [f.attname for f in user_fields],
+        column_converters(connection, cols),
+    )

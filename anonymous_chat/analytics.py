@@ -43,7 +43,7 @@ from anonymous_chat.models import (
     ConversationRollup,
     UserRollup,
 )
-from chat.budget import Period, next_reset, period_start
+from chat.budget import SITE_ROW_PK, Period, next_reset, period_start
 from chat.models import GlobalBudget, Severity
 from chat.selectors import DistinctJoin
 
@@ -331,7 +331,7 @@ def budget_snapshot(*, now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     today = period_start(Period.DAY, now)
     row = (
-        GlobalBudget.objects.filter(pk=1)
+        GlobalBudget.objects.filter(pk=SITE_ROW_PK)
         .values("daily_token_usage", "daily_start", "daily_requests", "daily_requests_start")
         .first()
     )

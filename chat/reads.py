@@ -24,6 +24,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import ValuesIterable
 
+from config.rows import Converters, convert_row
+
 
 @dataclass(frozen=True)
 class Shape:
@@ -44,7 +46,7 @@ class Shape:
 class _Kept:
     sql: str
     names: list[str]
-    converters: list[tuple[int, list[Any], Any]]  # (column, its converters, its expression)
+    converters: Converters
 
 
 _kept: dict[tuple[str, str], _Kept] = {}
@@ -82,7 +84,7 @@ def read_together(*reads: QuerySet | Shape) -> list[list[dict[str, Any]]]:
                 cursor.nextset()
             sent += 1
             rows = cursor.fetchall()
-            converted = (_convert(kept, row, connection) for row in rows)
+            converted = (convert_row(kept.converters, row, connection) for row in rows)
             results.append([dict(zip(kept.names, row, strict=True)) for row in converted])
     return results
 
@@ -113,19 +115,9 @@ def _compiled(read: QuerySet | Shape, connection) -> tuple[_Kept | None, str | N
     query = queryset.query
     names = [*query.extra_select, *query.values_select, *query.annotation_select]
     expressions = [column[0] for column in compiler.select[: compiler.col_count]]
-    converters = [
-        (index, found[0], found[1])
-        for index, found in sorted(compiler.get_converters(expressions).items())
-    ]
-    kept = _Kept(sql, names, converters)
+    # The compiler's own converters (results_iter's), in column order.
+    found = sorted(compiler.get_converters(expressions).items())
+    kept = _Kept(sql, names, [(index, functions, expr) for index, (functions, expr) in found])
     if key is not None and list(params) == list(read.params):
         _kept[key] = kept
     return kept, sql, list(params)
-
-
-def _convert(kept: _Kept, row: tuple, connection) -> list[Any]:
-    values = list(row)
-    for index, converters, expression in kept.converters:
-        for convert in converters:
-            values[index] = convert(values[index], expression, connection)
-    return values
