@@ -43,8 +43,9 @@ from anonymous_chat.models import (
     ConversationRollup,
     UserRollup,
 )
-from chat.budget import SITE_ROW_PK, Period, next_reset, period_start
+from chat.budgets import SITE_ROW_PK
 from chat.models import GlobalBudget, Severity
+from chat.periods import Period, next_reset, period_start
 from chat.selectors import DistinctJoin
 
 SEVERITIES = [s.value for s in Severity]  # ordered: none (rank 0) .. critical (rank 4)

@@ -10,19 +10,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from anonymous_chat import services
+from anonymous_chat.conversation import PublicConversation
 from anonymous_chat.identity import Caller, caller_from
 from anonymous_chat.models import AnonymousChatInteraction
-from anonymous_chat.stream import public_system_prompt, run_anonymous_turn
-from chat import budget, policy
-from chat.engine import estimate_tokens
 from chat.gate import llm_configured_gate
-from chat.llm import completion_options
 from chat.models import FeedbackCategory
 from chat.serializers import ChatFrameSerializer
-from chat.stream_view import NDJSONRenderer
-from chat.streaming import NDJSON, PooledView, ndjson_response, registry
+from chat.turns.pipeline import NDJSON, start_turn
+from chat.views import NDJSONRenderer
 from config.rest import ApiView, FeatureDisabled, Forbidden
-from moderation.service import scan
 
 SESSION_ID = r"^[A-Za-z0-9._~-]{8,64}$"
 
@@ -96,7 +92,7 @@ class PublicView(ApiView):
     extra_error_statuses = (403, 409, 424, 429)
 
 
-class AnonymousStreamView(PooledView, PublicView):
+class AnonymousStreamView(PublicView):
     renderer_classes = [JSONRenderer, NDJSONRenderer]
     extra_error_statuses = (403, 409, 424, 429, 503)
 
@@ -107,39 +103,11 @@ class AnonymousStreamView(PooledView, PublicView):
         summary="Public chat: send a message and stream the answer (NDJSON)",
     )
     def post(self, request):
-        data = StreamInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        text, session_id = data.validated_data["input"], data.validated_data["session_id"]
-        caller = current_caller(request)
-        registry.check_capacity()
-        services.check_not_blocked(caller)
-        services.bind_session(session_id=session_id, caller=caller)
-        verdict = scan(text)
-        if verdict.blocked:
-            services.record_blocked(verdict=verdict, caller=caller, session_id=session_id)
-            raise services.InputRejected(verdict.user_message or "Input rejected.")
-        visit = _admit_and_start(verdict, caller, session_id)
-        return ndjson_response(
-            lambda emit, signals: run_anonymous_turn(visit, verdict, emit, signals)
+        values = self.input(StreamInput)
+        conversation = PublicConversation(
+            caller=current_caller(request), session_id=values["session_id"], text=values["input"]
         )
-
-
-def _admit_and_start(verdict, caller: Caller, session_id: str) -> services.StartedVisit:
-    history = services.session_history(session_id)
-    spoken = public_system_prompt() + policy.stored_text(verdict)
-    spoken += "".join(str(m["content"]) for m in history)
-    grant = budget.admit(
-        rows=[services.visitor_row(caller), budget.site_row(anonymous=True)],
-        input_tokens=estimate_tokens(spoken),
-        max_tokens=completion_options()["max_tokens"],
-    )
-    try:
-        return services.visit_start(
-            verdict=verdict, caller=caller, session_id=session_id, history=history, grant=grant
-        )
-    except BaseException:
-        budget.settle(grant, 0)
-        raise
+        return start_turn(conversation)
 
 
 class TokenBoundView(PublicView):

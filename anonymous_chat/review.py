@@ -27,7 +27,7 @@ from anonymous_chat.models import (
     ConversationReview,
     ReviewDailyUsage,
 )
-from chat import llm
+from chat.turns import llm
 
 logger = logging.getLogger(__name__)
 

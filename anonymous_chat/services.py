@@ -6,15 +6,15 @@ import datetime as dt
 import math
 import re
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from rest_framework import exceptions
 
-from anonymous_chat.identity import Caller, feedback_token, verify_feedback_token
+from anonymous_chat.identity import Caller, verify_feedback_token
 from anonymous_chat.models import (
     AnonymousChatClick,
     AnonymousChatFeedback,
@@ -22,10 +22,11 @@ from anonymous_chat.models import (
     SessionBinding,
     VisitorBudget,
 )
-from chat import budget, policy
-from chat.budget import Period, period_start
-from chat.frames import blocks_to_llm_text
-from chat.writes import Writes
+from chat import budgets, policy
+from chat.periods import Period, period_start
+from chat.turns import admission
+from chat.turns.admission import CapacityError, Estimate
+from chat.turns.frames import blocks_to_llm_text
 from config.rest import DomainError, Forbidden
 from moderation.service import scan
 from moderation.types import Severity, Verdict
@@ -91,15 +92,15 @@ def _strikes_today(row: VisitorBudget) -> int:
     return row.strikes if row.strikes_start >= today else 0
 
 
-def visitor_row(caller: Caller) -> budget.Row:
+def visitor_row(caller: Caller) -> admission.Row:
     """Per-caller token caps (the per-user defaults); a struck caller's daily cap is a tenth."""
     row = _visitor(caller)
-    limits = budget.quota_defaults()
+    limits = budgets.quota_defaults()
     daily = limits[Period.DAY]
     if daily >= 0 and _strikes_today(row) >= settings.ANONYMOUS_CHAT_STRIKE_THRESHOLD:
         limits[Period.DAY] = daily // 10
     caps = [
-        budget.Cap(
+        admission.Cap(
             code=f"per_ip_{period.value}_token",
             period=period,
             usage=f"{period.value}_token_usage",
@@ -109,18 +110,18 @@ def visitor_row(caller: Caller) -> budget.Row:
         )
         for period, limit in limits.items()
     ]
-    return budget.Row(VisitorBudget, row.pk, tuple(caps))
+    return admission.Row(VisitorBudget, row.pk, tuple(caps))
 
 
 def rate_limit_feedback(caller: Caller) -> None:
     cap = settings.ANONYMOUS_CHAT_FEEDBACK_PER_MINUTE
     if cap <= 0:
         return
-    row = budget.Row(
+    row = admission.Row(
         VisitorBudget,
         _visitor(caller).pk,
         (
-            budget.minute_cap(
+            budgets.minute_cap(
                 "feedback_minute_burst",
                 "minute",
                 cap,
@@ -128,7 +129,11 @@ def rate_limit_feedback(caller: Caller) -> None:
             ),
         ),
     )
-    budget.admit(rows=[row], input_tokens=0, max_tokens=0)
+    try:
+        with transaction.atomic():
+            admission.reserve([row], Estimate(input_tokens=0, max_tokens=0))
+    except admission.Lost as lost:  # a concurrent call took the last place
+        raise CapacityError.refusing(lost.cap, timezone.now()) from None
 
 
 # --- turns --------------------------------------------------------------------------------
@@ -159,7 +164,7 @@ def session_history(session_id: str) -> list[dict[str, Any]]:
     return messages
 
 
-def _interaction_fields(verdict: Verdict, caller: Caller, session_id: str) -> dict[str, Any]:
+def interaction_fields(verdict: Verdict, caller: Caller, session_id: str) -> dict[str, Any]:
     return {
         "session_id": session_id,
         "user_slug": caller.slug,
@@ -180,32 +185,10 @@ def record_blocked(*, verdict: Verdict, caller: Caller, session_id: str) -> None
         is_strike=strike,
         finish_reason="rejected",
         last_active_at=timezone.now(),
-        **_interaction_fields(verdict, caller, session_id),
+        **interaction_fields(verdict, caller, session_id),
     )
     if strike:
         add_strike(caller)
-
-
-@dataclass
-class StartedVisit:
-    interaction: AnonymousChatInteraction
-    token: str
-    grant: budget.Grant
-    history: list[dict[str, Any]]
-    llm_text: str
-
-
-def visit_start(
-    *, verdict: Verdict, caller: Caller, session_id: str, history: list[dict[str, Any]],
-    grant: budget.Grant,
-) -> StartedVisit:  # fmt: skip
-    interaction = AnonymousChatInteraction.objects.create(
-        **_interaction_fields(verdict, caller, session_id)
-    )
-    token = feedback_token(
-        interaction_uuid=str(interaction.uuid), session_id=session_id, key=caller.key
-    )
-    return StartedVisit(interaction, token, grant, history, policy.stored_text(verdict))
 
 
 def offering_uuids(blocks: list[dict[str, Any]]) -> list[str]:
@@ -221,30 +204,6 @@ def offering_uuids(blocks: list[dict[str, Any]]) -> list[str]:
             if value not in found:
                 found.append(value)
     return found
-
-
-def visit_finish(
-    writes: Writes,
-    *,
-    visit: StartedVisit,
-    blocks: list[dict[str, Any]],
-    usage: tuple[int, int],
-    finish: str,
-) -> None:
-    """Queue the storing of the answer on the visit's interaction."""
-    offered = offering_uuids(blocks)
-    writes.update_row(
-        AnonymousChatInteraction,
-        visit.interaction.pk,
-        assistant_blocks=blocks,
-        search_text=f"{visit.interaction.user_input}\n{blocks_to_llm_text(blocks)}",
-        offering_uuids=offered,
-        result_count=len(offered),
-        input_tokens=usage[0],
-        output_tokens=usage[1],
-        finish_reason=finish,
-        last_active_at=timezone.now(),
-    )
 
 
 # --- feedback and clicks ------------------------------------------------------------------

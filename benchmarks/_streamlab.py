@@ -276,13 +276,45 @@ def summarize_errors(run: LoadRun, limit: int = 3) -> str:
 # --- CPU ----------------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process (all its threads)."""
-    if psutil is not None:
-        times = psutil.Process(pid).cpu_times()
-        return times.user + times.system
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _own_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # it has exited
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        found += [int(c) for c in children]
+        todo += [int(c) for c in children]
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and of its live descendants (all threads): the
+    server's uvicorn supervisor and every worker process it started."""
+    if psutil is not None:
+        try:
+            process = psutil.Process(pid)
+            processes = [process, *process.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        total = 0.0
+        for each in processes:
+            try:
+                times = each.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+    return sum(_own_cpu_seconds(p) for p in [pid, *_descendants(pid)])
 
 
 class CpuMeter:
@@ -307,7 +339,7 @@ class CpuMeter:
 
     def _sample(self) -> dict[str, float]:
         sample = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
-        sample["loadgen"] = cpu_seconds(os.getpid())
+        sample["loadgen"] = _own_cpu_seconds(os.getpid())  # not its children, the servers
         return sample
 
     def line(self) -> str:
@@ -520,29 +552,28 @@ class Lab:
         return f"http://{HOST}:{self.devllm_port}"
 
     def start_server(
-        self, *, transport: str = "httpx", uvicorn_args: list[str] | None = None, **env: str
+        self, *, transport: str = "aiohttp", uvicorn_args: list[str] | None = None, **env: str
     ) -> tuple[subprocess.Popen, str]:
-        """One uvicorn worker (no access log) serving the ASGI app; returns it and its URL."""
+        """The server as deployed (`scripts/serve`: WEB_CONCURRENCY workers, by default one
+        per core on PostgreSQL); returns its supervisor process and its URL."""
         port = free_port()
         argv = [
-            PYTHON,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--no-access-log",
+            "bash",
+            "scripts/serve",
             "--log-level",
             "warning",
             "--timeout-graceful-shutdown",
             "5",
             *(uvicorn_args or []),
         ]
-        proc = self.spawn("server", argv, self.env(AI_ASSISTANT_HTTP_TRANSPORT=transport, **env))
+        env = self.env(
+            AI_ASSISTANT_HTTP_TRANSPORT=transport, HOST=HOST, PORT=str(port), PYTHON=PYTHON, **env
+        )
+        proc = self.spawn("server", argv, env)
         base = f"http://{HOST}:{port}"
         self._wait_http("server", proc, f"{base}/api/health/", 60)
+        time.sleep(2)  # every worker up (the health check answered from the first)
+        print(f"server: scripts/serve, {len(_descendants(proc.pid))} processes under uvicorn")
         return proc, base
 
 

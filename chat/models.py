@@ -36,6 +36,25 @@ class ActionTaken(models.TextChoices):
     BLOCK = "block"
 
 
+class Mode(models.TextChoices):
+    """What a turn on an existing thread does instead of adding a message."""
+
+    EDIT = "edit"
+    RELOAD = "reload"
+
+
+class FinishReason(models.TextChoices):
+    """Why an answer ended (stored on the answer and sent in the final frame)."""
+
+    STOP = "stop"
+    LENGTH = "length"  # the answer reached its max_tokens
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"  # the user cancelled, or a newer turn superseded it
+    INTERRUPTED = "interrupted"  # the client left (when configured so) or the server shut down
+    REJECTED = "rejected"  # a public input that moderation blocked
+
+
 class FeedbackCategory(models.TextChoices):
     INACCURATE = "inaccurate"
     INCOMPLETE = "incomplete"

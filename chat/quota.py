@@ -10,8 +10,9 @@ from django.utils import timezone
 from rest_framework import exceptions
 
 from accounts.models import User
-from chat import budget
+from chat import budgets
 from chat.models import SystemPrompt, TokenQuota
+from chat.periods import next_reset
 
 
 def user_by_uuid(raw: Any) -> User:
@@ -25,17 +26,17 @@ def quota_usage(*, user: User) -> dict[str, Any]:
     """Limits, usage (a counter of an older period reads as zero), remaining and resets."""
     row, _ = TokenQuota.objects.get_or_create(user=user)
     now = timezone.now()
-    limits = budget.quota_limits(row)
-    defaults = budget.quota_defaults()
+    limits = budgets.quota_limits(row)
+    defaults = budgets.quota_defaults()
     values = {f.attname: getattr(row, f.attname) for f in TokenQuota._meta.concrete_fields}
     result: dict[str, Any] = {}
-    for cap in budget.token_caps(limits):
+    for cap in budgets.token_caps(limits):
         name = cap.period.value
         used = cap.used(values, now)
         result[f"{name}_limit"] = getattr(row, f"{name}_limit")
         result[f"{name}_usage"] = used
         result[f"{name}_remaining"] = None if cap.limit < 0 else max(0, cap.limit - used)
-        result[f"{name}_reset_at"] = budget.next_reset(cap.period, now)
+        result[f"{name}_reset_at"] = next_reset(cap.period, now)
         result[f"{name}_system_default"] = defaults[cap.period]
     return result
 

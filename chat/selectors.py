@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -17,6 +18,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -27,7 +29,9 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf
 
-from chat.models import ChatSession, Message, Thread
+from chat import policy
+from chat.models import ChatSession, Message, Role, SystemPrompt, Thread
+from chat.turns.frames import blocks_to_llm_text
 from config.rest import is_staff_or_support
 
 
@@ -165,3 +169,63 @@ def message_active(qs: QuerySet[Message]) -> QuerySet[Message]:
 
 def message_owned(*, user) -> QuerySet[Message]:
     return Message.objects.select_related("thread").filter(thread__chat_session__user=user)
+
+
+def message_last_active_user(*, thread: Thread) -> Message | None:
+    """The thread's last user message that nothing replaces (what edit and reload act on)."""
+    active = message_active(Message.objects.filter(thread=thread, role=Role.USER))
+    return active.order_by("-sequence_index", "-id").first()
+
+
+def message_answer_of(*, message: Message) -> Message | None:
+    """The active answer to a user message: the assistant message at the next position."""
+    candidates = Message.objects.filter(
+        thread_id=message.thread_id,
+        role=Role.ASSISTANT,
+        sequence_index=message.sequence_index + 1,
+    )
+    return message_active(candidates).order_by("-id").first()
+
+
+def message_history(*, thread: Thread, before: int) -> list[dict[str, Any]]:
+    """The newest AI_ASSISTANT_HISTORY_LIMIT usable active messages before position `before`,
+    oldest first, as LLM messages.
+
+    A medium-or-worse injection is left out together with the answer it got, so the model never
+    sees the attack, nor a reply that only makes sense next to it.
+    """
+    limit = settings.AI_ASSISTANT_HISTORY_LIMIT
+    if limit <= 0:
+        return []
+    rows = message_active(Message.objects.filter(thread=thread, sequence_index__lt=before))
+    # Skipped rows are rare; a window of 2x the limit (plus slack) covers them in one query.
+    window = list(rows.order_by("-sequence_index", "-id")[: limit * 2 + 10])
+    unsafe = {
+        m.sequence_index
+        for m in window
+        if policy.unsafe_for_history(m.severity, m.injection_categories)
+    }
+    history: list[dict[str, Any]] = []
+    for message in window:
+        answered = message.role == Role.ASSISTANT and message.sequence_index - 1 in unsafe
+        if message.sequence_index in unsafe or answered:
+            continue
+        text = blocks_to_llm_text(message.blocks)
+        if not text:  # an answer still generating, or one that failed with nothing
+            continue
+        history.append({"role": message.role, "content": text})
+        if len(history) >= limit:
+            break
+    history.reverse()
+    return history
+
+
+def message_last_position(*, thread: Thread) -> int:
+    return Message.objects.filter(thread=thread).aggregate(m=Max("sequence_index"))["m"] or 0
+
+
+def system_prompt_instructions() -> str | None:
+    """The active system prompt's custom instructions, if it has any."""
+    active = SystemPrompt.objects.filter(is_active=True).order_by("pk")
+    text = active.values_list("custom_instructions", flat=True).first() or ""
+    return text if text.strip() else None

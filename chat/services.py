@@ -9,6 +9,7 @@ from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from chat.models import ChatSession, Message, Role, Severity, Thread
 from chat.selectors import message_active
+from chat.turns import cancel
 from config.rest import DomainError
 
 
@@ -44,8 +45,6 @@ def thread_cancel(*, thread: Thread) -> None:
     The row is the signal; the notification wakes the answer at once in whichever server
     process runs it (without it, only the periodic re-read would notice).
     """
-    from chat import cancel
-
     with transaction.atomic():
         Thread.objects.filter(pk=thread.pk).update(cancel_requested_at=timezone.now())
         cancel.publish(str(thread.uuid))

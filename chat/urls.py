@@ -4,7 +4,6 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from chat import admin_views, views
-from chat.stream_view import ChatStreamView, ToolExecuteView
 
 router = SimpleRouter(trailing_slash=True)
 router.register("chat-sessions", views.ChatSessionViewSet, basename="chat-session")
@@ -16,7 +15,7 @@ router.register(
 )
 
 urlpatterns = [
-    path("chat/stream/", ChatStreamView.as_view(), name="chat-stream"),
-    path("chat-tools/execute/", ToolExecuteView.as_view(), name="chat-tools-execute"),
+    path("chat/stream/", views.ChatStreamView.as_view(), name="chat-stream"),
+    path("chat-tools/execute/", views.ToolExecuteView.as_view(), name="chat-tools-execute"),
     *router.urls,
 ]

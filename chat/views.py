@@ -1,19 +1,24 @@
-"""HTTP for chat sessions, threads and messages: validate, call a selector or service, render."""
+"""HTTP for chat sessions, threads, messages, the streaming turn and chat tools: validate, call
+a selector, service or the turn pipeline, render."""
 
 from __future__ import annotations
 
 import uuid
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from chat import selectors, services
 from chat.filters import MessageFilter, ThreadFilter
 from chat.gate import chat_feature_gate
-from chat.models import ChatSession, Message, Thread
+from chat.models import ChatSession, Message, Mode, Thread
 from chat.serializers import (
+    ChatFrameSerializer,
+    ChatRequestInput,
     ChatSessionSerializer,
     MessageFeedbackInput,
     MessageSerializer,
@@ -21,8 +26,12 @@ from chat.serializers import (
     ThreadCancelInput,
     ThreadSerializer,
     ThreadStatsSerializer,
+    ToolExecuteInput,
 )
-from config.rest import ApiViewSet, ListMixin, OptionalPagination, is_staff_or_support
+from chat.tools import tool_execute
+from chat.turns.pipeline import NDJSON, start_turn
+from chat.turns.signed_in import SignedInConversation
+from config.rest import ApiView, ApiViewSet, ListMixin, OptionalPagination, is_staff_or_support
 
 
 class UuidLookupMixin:
@@ -163,3 +172,51 @@ class MessageViewSet(ListMixin, ChatViewSet):
         data = self.input(MessageFeedbackInput)
         message = services.message_feedback_submit(user=request.user, message=message, **data)
         return Response(self.get_serializer(message).data)
+
+
+class NDJSONRenderer(JSONRenderer):
+    """Lets clients that ask for NDJSON still receive JSON error bodies."""
+
+    media_type = NDJSON
+
+
+class ChatStreamView(ApiView):
+    gates = (chat_feature_gate,)
+    renderer_classes = [JSONRenderer, NDJSONRenderer]
+    extra_error_statuses = (404, 429, 503)
+
+    @extend_schema(
+        request=ChatRequestInput,
+        responses={
+            (200, NDJSON): OpenApiResponse(
+                ChatFrameSerializer, description="One JSON frame per line until the answer ends."
+            )
+        },
+        summary="Send a message and stream the answer (NDJSON)",
+    )
+    def post(self, request):
+        values = self.input(ChatRequestInput)
+        mode = values.get("mode")
+        conversation = SignedInConversation(
+            user=request.user,
+            text=values["input"],
+            thread_uuid=values.get("thread_uuid"),
+            mode=Mode(mode) if mode else None,
+            edit_message_uuid=values.get("edit_message_uuid"),
+        )
+        return start_turn(conversation)
+
+
+class ToolExecuteView(ApiView):
+    gates = (chat_feature_gate,)
+    extra_error_statuses = (422,)
+
+    @extend_schema(
+        request=ToolExecuteInput,
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The tool's result.")},
+        summary="Run a chat tool",
+    )
+    def post(self, request):
+        values = self.input(ToolExecuteInput)
+        result = tool_execute(user=request.user, name=values["tool"], arguments=values["arguments"])
+        return Response(result)

@@ -447,6 +447,14 @@ class CheckOrderMixin:
 class ApiView(CheckOrderMixin, APIView):
     """Base for plain (non-viewset) API views."""
 
+    def input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+        """Validate the request's data with an input serializer and return it."""
+        serializer = serializer_class(
+            data=self.request.data, context={"request": self.request, "view": self}
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
 
 class ApiViewSet(CheckOrderMixin, viewsets.GenericViewSet):
     """Base for every viewset: conventions of this module, scoped querysets."""

@@ -86,7 +86,7 @@ def parse_database_url(
         if pool_max_size > 0:
             options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": pool_timeout}
         return {
-            "ENGINE": "config.postgresql",
+            "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")) or "postgres",
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
@@ -94,10 +94,9 @@ def parse_database_url(
             "PORT": str(parts.port or ""),
             "OPTIONS": options,
             "CONN_MAX_AGE": 0,
-            # Off: config.postgresql checks a pooled connection on checkout itself once it has
-            # sat idle, so that after a database restart the server gets fresh connections
-            # and recovers, without a ping on every checkout.
-            "CONN_HEALTH_CHECKS": False,
+            # With the pool: psycopg_pool checks each connection as it is handed out (an empty
+            # query), so one that broke in the pool (a database restart) is replaced, not used.
+            "CONN_HEALTH_CHECKS": True,
             "TEST": {"NAME": f"test_{unquote(parts.path.lstrip('/')) or 'postgres'}"},
         }
     raise ValueError("DATABASE_URL must start with postgres://, postgresql:// or sqlite:///")
@@ -122,20 +121,14 @@ DB_POOL_MAX_SIZE = _env(
     "DB_POOL_MAX_SIZE",
     "int",
     10,
-    "Connections per process in the PostgreSQL pool (the event loop's writers open as many "
-    "again, at most 10); 0 disables pooling.",
+    "Connections per process in the PostgreSQL pool (one of them listens for cancels); 0 "
+    "disables pooling.",
 )
 DB_POOL_TIMEOUT_SECONDS = _env(
     "DB_POOL_TIMEOUT_SECONDS",
     "float",
     30.0,
     "Seconds a request waits for a pooled connection before it is answered 503.",
-)
-DB_CHECK_IDLE_SECONDS = _env(
-    "DB_CHECK_IDLE_SECONDS",
-    "float",
-    30.0,
-    "A pooled connection idle this long is pinged before use; 0 pings on every checkout.",
 )
 DATABASE_URL = _env(
     "DATABASE_URL",
@@ -150,6 +143,38 @@ DATABASES = {
     )
 }
 LOG_LEVEL = _env("LOG_LEVEL", "str", "INFO", "Root log level (DEBUG, INFO, WARNING, ERROR).")
+
+# --- serving ------------------------------------------------------------------------------
+WEB_CONCURRENCY = _env(
+    "WEB_CONCURRENCY",
+    "int",
+    0,
+    "Worker processes of scripts/serve; 0: one per CPU core on PostgreSQL, one on SQLite "
+    "(one writer at a time: more processes would only wait for each other).",
+)
+SERVER_WORKERS = WEB_CONCURRENCY or (
+    (os.cpu_count() or 1) if DATABASES["default"]["ENGINE"].endswith("postgresql") else 1
+)
+PYTHON_GC_FREEZE = _env(
+    "PYTHON_GC_FREEZE",
+    "bool",
+    True,
+    "At start-up, move what is loaded by then out of the cyclic garbage collector's sight "
+    "(gc.freeze): its full collections no longer walk it while every stream waits.",
+)
+PYTHON_GC_THRESHOLDS = [
+    int(value)
+    for value in _env(
+        "PYTHON_GC_THRESHOLDS",
+        "list",
+        ["50000", "20", "20"],
+        "The cyclic garbage collector's three thresholds (gc.set_threshold; Python's are "
+        "700,10,10); empty keeps Python's. Hundreds of streams allocate fast enough to run "
+        "collections hundreds of times a second with Python's.",
+    )
+]
+if PYTHON_GC_THRESHOLDS and len(PYTHON_GC_THRESHOLDS) != 3:
+    raise ValueError("PYTHON_GC_THRESHOLDS takes three integers, e.g. 50000,20,20")
 
 # --- AI assistant -------------------------------------------------------------------------
 AI_ASSISTANT_ENABLED = _env(
@@ -222,7 +247,8 @@ AI_ASSISTANT_HTTP_TRANSPORT = _env(
     "AI_ASSISTANT_HTTP_TRANSPORT",
     "str",
     "aiohttp",
-    "LLM client transport: aiohttp (twice the concurrent streams per worker), or httpx.",
+    "LLM client transport: aiohttp (the openai SDK's documented choice for many concurrent "
+    "streams), or httpx.",
 )
 AI_ASSISTANT_CONTINUE_ON_DISCONNECT = _env(
     "AI_ASSISTANT_CONTINUE_ON_DISCONNECT",
@@ -233,10 +259,9 @@ AI_ASSISTANT_CONTINUE_ON_DISCONNECT = _env(
 AI_ASSISTANT_DB_THREADS = _env(
     "AI_ASSISTANT_DB_THREADS",
     "int",
-    3,
-    "Threads per process for the chat streams' database work: their starts, and their ends "
-    "on SQLite or with pooling off. Few keep that work from taking the GIL from the event "
-    "loop that carries every stream.",
+    4,
+    "Threads per process for the database work of running answers (their cancel checks and "
+    "their end); a connection is held only while a statement runs.",
 )
 AI_ASSISTANT_MAX_STREAMS = _env(
     "AI_ASSISTANT_MAX_STREAMS", "int", 1000, "Answers generating at once per process; more get 503."
@@ -471,20 +496,21 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Django's own middleware, but with hooks that run on the event loop under ASGI
-    # (config/middleware.py): otherwise every request queues on Django's one sync thread.
-    "config.middleware.SecurityMiddleware",
-    "config.middleware.static_files_middleware",
-    "config.middleware.SessionMiddleware",
-    "config.middleware.CommonMiddleware",
-    "config.middleware.CsrfViewMiddleware",
-    "config.middleware.AuthenticationMiddleware",
-    "config.middleware.MessageMiddleware",
-    "config.middleware.XFrameOptionsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.PrivateApiNoStoreMiddleware",  # last: see its module
 ]
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
+# The app's own answer to the ASGI lifespan protocol (config.asgi imports no app itself).
+ASGI_LIFESPAN = "chat.turns.runtime.lifespan"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -526,7 +552,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1_048_576  # 1 MiB: a 50,000-character input fits 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header turns "not signed in" into 401, not 403.
-        "accounts.authentication.TokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -7,12 +7,9 @@ from io import StringIO
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.authentication import token_with_user
 from accounts.models import User
 from tests.factories import UserFactory
 
@@ -97,27 +94,6 @@ def test_createuser_updates_an_existing_user_and_keeps_the_token():
     assert User.objects.filter(username="frank").count() == 1
     assert first.getvalue().splitlines()[-1] == second.getvalue().splitlines()[-1]
     assert not user.has_usable_password()
-
-
-def _as_row(obj):
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-
-
-def test_the_hand_written_lookup_builds_what_the_orm_builds():
-    user = UserFactory(username="dora", is_support=True, first_name="Dora")
-    token = Token.objects.get(user=user)
-    found = token_with_user(token.key)
-    expected = Token.objects.select_related("user").get(key=token.key)
-    assert _as_row(found) == _as_row(expected)
-    assert _as_row(found.user) == _as_row(expected.user)
-    assert found.user.date_joined.tzinfo is not None  # converted as the ORM converts
-    assert not found._state.adding
-    assert found._state.db == "default"
-    with CaptureQueriesContext(connection) as queries:
-        assert found.user.username == "dora"  # loaded with the token: no second query
-    assert len(queries) == 0
-    assert token_with_user("x" * 40) is None
-    assert token_with_user(token.key.upper()) is None
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from anonymous_chat.conversation import public_system_prompt
 from anonymous_chat.models import AnonymousChatInteraction, SessionBinding, VisitorBudget
-from anonymous_chat.stream import public_system_prompt
-from chat.engine import estimate_tokens
+from chat.turns.admission import estimate_tokens
 from tests.anonymous_chat.publickit import public_stream
 
 pytestmark = [pytest.mark.timeout(120)]

@@ -31,7 +31,7 @@ from anonymous_chat.models import (
     UserRollup,
 )
 from anonymous_chat.rollups import rollup_check, rollup_rebuild
-from chat import llm
+from chat.turns import llm
 from tests.anonymous_chat.analyticskit import click, days_ago, turn, verdict, vote
 from tests.anonymous_chat.publickit import public_post, public_stream
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chat.devllm import split_tokens
-from chat.llm import ERROR_MESSAGES
 from chat.models import Message, TokenQuota
+from chat.turns.llm import ERROR_MESSAGES
 from tests.chat.streamkit import post_stream
 from tests.upstream import free_port
 

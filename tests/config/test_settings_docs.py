@@ -47,8 +47,8 @@ def test_readme_starts_with_the_two_setup_commands():
     [
         ("sqlite:///db.sqlite3", "django.db.backends.sqlite3", str(BASE_DIR / "db.sqlite3")),
         ("sqlite:////tmp/x.db", "django.db.backends.sqlite3", "/tmp/x.db"),
-        ("postgres://u:p%40ss@db:5433/chat", "config.postgresql", "chat"),
-        ("postgresql://u@localhost/other", "config.postgresql", "other"),
+        ("postgres://u:p%40ss@db:5433/chat", "django.db.backends.postgresql", "chat"),
+        ("postgresql://u@localhost/other", "django.db.backends.postgresql", "other"),
     ],
 )
 def test_database_url_forms(url, engine, name):

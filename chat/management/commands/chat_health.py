@@ -5,7 +5,7 @@ import asyncio
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from chat import llm
+from chat.turns import llm
 
 
 def mask(secret: str) -> str:

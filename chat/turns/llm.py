@@ -11,6 +11,7 @@ import contextlib
 import copy
 import json
 import logging
+import ssl
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,6 @@ from typing import Any
 import httpx2
 import openai
 from django.conf import settings
-from openai import _httpx2 as sdk_transport  # the SDK's own transport error classes
 
 logger = logging.getLogger(__name__)
 
@@ -347,12 +347,16 @@ def _chunk_delta(payload: bytes) -> Delta:
 
 
 def _transport_error(exc: Exception, response: Any) -> Exception:
-    """A transport failure while reading the body, classified as the SDK itself would."""
+    """A transport failure while reading the body, as the SDK's error for it.
+
+    The raw body comes from httpx2 (the SDK's HTTP client, whose aiohttp transport maps its
+    own failures onto httpx2's), whose exceptions the SDK documents as the causes of its own.
+    """
     if isinstance(exc, openai.APIError):
         return exc
-    if isinstance(exc, sdk_transport.timeout_exceptions()):
+    if isinstance(exc, httpx2.TimeoutException):
         return openai.APITimeoutError(request=response.request)
-    if isinstance(exc, sdk_transport.request_exceptions()):
+    if isinstance(exc, httpx2.RequestError | ssl.SSLError):
         return openai.APIConnectionError(request=response.request)
     return exc
 

@@ -1,20 +1,34 @@
-"""Admission arithmetic: periods, reservation with clamping, settlement, lazy resets."""
+"""Admission arithmetic: periods, reservation with clamping, settlement, lazy resets, races,
+and the stream slots."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from dataclasses import dataclass
 
 import pytest
-from django.db import IntegrityError
+from django.db import transaction
 from django.db.models import F
 
-from chat import budget
-from chat.budget import CapacityError, Period, next_reset, period_start
+from chat import budgets
 from chat.models import GlobalBudget, TokenQuota
+from chat.periods import Period, next_reset, period_start
+from chat.turns import admission
+from chat.turns.admission import CapacityError, Estimate, StreamCapacity, StreamSlots
+from chat.turns.conversation import StoredTurn
+from chat.turns.generation import Prompt
+from chat.turns.pipeline import store_and_reserve
 
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
+
+
+def admit(*, rows, input_tokens, max_tokens, extra_tokens=0):
+    """A reservation in a transaction of its own, as the pipeline makes one."""
+    with transaction.atomic():
+        return admission.reserve(rows, Estimate(input_tokens, max_tokens, extra_tokens))
 
 
 @pytest.mark.parametrize(
@@ -37,66 +51,38 @@ def test_period_boundaries(now, period, start, reset):
 
 def quota_row(user, **limits):
     TokenQuota.objects.update_or_create(user=user, defaults=limits)
-    return budget.user_row(user)
+    return budgets.user_row(user)
 
 
 def test_reservation_is_the_worst_case_and_settles_to_real_usage(user):
     row = quota_row(user, daily_limit=1000)
-    grant = budget.admit(rows=[row], input_tokens=100, max_tokens=200, extra_tokens=30)
+    grant = admit(rows=[row], input_tokens=100, max_tokens=200, extra_tokens=30)
     assert (grant.tokens, grant.max_tokens) == (330, 200)
     assert TokenQuota.objects.get(user=user).daily_usage == 330
-    budget.settle(grant, 120)
+    admission.settle(grant, 120)
     quota = TokenQuota.objects.get(user=user)
     assert (quota.daily_usage, quota.weekly_usage, quota.monthly_usage) == (120, 120, 120)
 
 
-@pytest.mark.django_db(transaction=True)  # autocommit, as in the server: no outer rollback
-def test_settle_with_stores_and_settles_together_or_not_at_all(user, other_user):
-    row = quota_row(user, daily_limit=1000)
-    grant = budget.admit(rows=[row], input_tokens=100, max_tokens=200)
-    quota = TokenQuota.objects.filter(user=user)
-    stored = TokenQuota.objects.filter(pk=quota_row(other_user).pk)  # stands for the answer
-
-    def failing_store(writes) -> None:
-        writes.update(stored, daily_limit=5)
-        raise RuntimeError("building the answer failed")
-
-    def rejected_store(writes) -> None:
-        writes.update(stored, user_id=None)  # NOT NULL: the database refuses the statement
-
-    with pytest.raises(RuntimeError):
-        budget.settle_with(grant, 40, failing_store)
-    with pytest.raises(IntegrityError):
-        budget.settle_with(grant, 40, rejected_store)
-    assert (stored.get().daily_limit, quota.get().daily_usage) == (None, 300)  # nothing applied
-
-    def store(writes) -> str:
-        writes.update(stored, daily_limit=900)
-        return "stored"
-
-    assert budget.settle_with(grant, 40, store) == "stored"
-    assert (stored.get().daily_limit, quota.get().daily_usage) == (900, 40)
-
-
 def test_a_grant_afterwards_charges_tokens_spent_after_the_settlement(user):
     row = quota_row(user, daily_limit=1000)
-    grant = budget.admit(rows=[row], input_tokens=100, max_tokens=200)
-    budget.settle(grant, 120)
-    budget.settle(grant.afterwards(), 30)  # a title that came after the answer was stored
+    grant = admit(rows=[row], input_tokens=100, max_tokens=200)
+    admission.settle(grant, 120)
+    admission.settle(grant.afterwards(), 30)  # a title that came after the answer was stored
     quota = TokenQuota.objects.get(user=user)
     assert (quota.daily_usage, quota.weekly_usage, quota.monthly_usage) == (150, 150, 150)
 
 
 def test_completion_is_clamped_to_what_remains(user):
     row = quota_row(user, daily_limit=250)
-    grant = budget.admit(rows=[row], input_tokens=100, max_tokens=200)
+    grant = admit(rows=[row], input_tokens=100, max_tokens=200)
     assert (grant.tokens, grant.max_tokens) == (250, 150)
 
 
 def test_refused_when_the_input_alone_does_not_fit_and_nothing_is_reserved(user):
     row = quota_row(user, daily_limit=100)
     with pytest.raises(CapacityError) as refused:
-        budget.admit(rows=[row], input_tokens=100, max_tokens=200)
+        admit(rows=[row], input_tokens=100, max_tokens=200)
     assert refused.value.status_code == 409
     assert refused.value.code == "daily_token"
     assert refused.value.detail == "Daily token limit exceeded."
@@ -107,7 +93,7 @@ def test_refused_when_the_input_alone_does_not_fit_and_nothing_is_reserved(user)
 def test_the_tightest_period_names_the_refusal(user):
     row = quota_row(user, daily_limit=-1, weekly_limit=5000, monthly_limit=10)
     with pytest.raises(CapacityError) as refused:
-        budget.admit(rows=[row], input_tokens=50, max_tokens=10)
+        admit(rows=[row], input_tokens=50, max_tokens=10)
     assert refused.value.code == "monthly_token"
 
 
@@ -115,15 +101,15 @@ def test_minus_one_is_unlimited_and_null_uses_the_system_default(user, settings)
     settings.AI_ASSISTANT_TOKEN_LIMIT_DAILY = 50
     row = quota_row(user, weekly_limit=-1)
     with pytest.raises(CapacityError):
-        budget.admit(rows=[row], input_tokens=60, max_tokens=10)
+        admit(rows=[row], input_tokens=60, max_tokens=10)
     row = quota_row(user, daily_limit=-1)
-    assert budget.admit(rows=[row], input_tokens=10_000, max_tokens=10).tokens == 10_010
+    assert admit(rows=[row], input_tokens=10_000, max_tokens=10).tokens == 10_010
 
 
 def test_a_counter_of_an_older_period_counts_as_zero(user):
     old = dt.datetime(2020, 1, 1, tzinfo=UTC)
     TokenQuota.objects.create(user=user, daily_limit=100, daily_usage=100, daily_start=old)
-    grant = budget.admit(rows=[budget.user_row(user)], input_tokens=10, max_tokens=10)
+    grant = admit(rows=[budgets.user_row(user)], input_tokens=10, max_tokens=10)
     quota = TokenQuota.objects.get(user=user)
     assert quota.daily_usage == 20
     assert quota.daily_start == period_start(Period.DAY, grant.at)
@@ -131,10 +117,10 @@ def test_a_counter_of_an_older_period_counts_as_zero(user):
 
 def test_settlement_in_a_later_period_charges_the_new_period(user):
     row = quota_row(user, daily_limit=1000)
-    grant = budget.admit(rows=[row], input_tokens=10, max_tokens=10)
+    grant = admit(rows=[row], input_tokens=10, max_tokens=10)
     grant.at -= dt.timedelta(days=1)  # as if reserved yesterday
     TokenQuota.objects.filter(user=user).update(daily_start=grant.at)
-    budget.settle(grant, 7)
+    admission.settle(grant, 7)
     quota = TokenQuota.objects.get(user=user)
     assert quota.daily_usage == 7
     assert quota.daily_start == period_start(Period.DAY, dt.datetime.now(UTC))
@@ -143,9 +129,9 @@ def test_settlement_in_a_later_period_charges_the_new_period(user):
 def test_site_minute_cap_counts_admissions_and_refuses_at_the_cap(settings):
     settings.AI_ASSISTANT_GLOBAL_REQUESTS_PER_MINUTE = 2
     for _ in range(2):
-        budget.admit(rows=[budget.site_row(anonymous=False)], input_tokens=1, max_tokens=1)
+        admit(rows=[budgets.site_row(anonymous=False)], input_tokens=1, max_tokens=1)
     with pytest.raises(CapacityError) as refused:
-        budget.admit(rows=[budget.site_row(anonymous=False)], input_tokens=1, max_tokens=1)
+        admit(rows=[budgets.site_row(anonymous=False)], input_tokens=1, max_tokens=1)
     assert (refused.value.status_code, refused.value.code) == (429, "global_minute_burst")
     site = GlobalBudget.objects.get(pk=1)
     assert site.minute_requests == 2
@@ -155,18 +141,18 @@ def test_site_minute_cap_counts_admissions_and_refuses_at_the_cap(settings):
 
 def test_anonymous_minute_cap_does_not_limit_signed_in_users(settings, user):
     settings.AI_ASSISTANT_ANONYMOUS_REQUESTS_PER_MINUTE = 1
-    budget.admit(rows=[budget.site_row(anonymous=True)], input_tokens=1, max_tokens=1)
+    admit(rows=[budgets.site_row(anonymous=True)], input_tokens=1, max_tokens=1)
     with pytest.raises(CapacityError) as refused:
-        budget.admit(rows=[budget.site_row(anonymous=True)], input_tokens=1, max_tokens=1)
+        admit(rows=[budgets.site_row(anonymous=True)], input_tokens=1, max_tokens=1)
     assert refused.value.code == "anonymous_minute_burst"
-    budget.admit(rows=[budget.site_row(anonymous=False)], input_tokens=1, max_tokens=1)
+    admit(rows=[budgets.site_row(anonymous=False)], input_tokens=1, max_tokens=1)
 
 
 def test_site_daily_budget_refuses_with_429_and_reset_time(settings):
     settings.AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET = 30
-    budget.admit(rows=[budget.site_row(anonymous=False)], input_tokens=10, max_tokens=10)
+    admit(rows=[budgets.site_row(anonymous=False)], input_tokens=10, max_tokens=10)
     with pytest.raises(CapacityError) as refused:
-        budget.admit(rows=[budget.site_row(anonymous=False)], input_tokens=10, max_tokens=10)
+        admit(rows=[budgets.site_row(anonymous=False)], input_tokens=10, max_tokens=10)
     error = refused.value
     assert (error.status_code, error.code) == (429, "global_daily_token")
     assert error.extra["error"] == "rate_limited"
@@ -176,35 +162,83 @@ def test_site_daily_budget_refuses_with_429_and_reset_time(settings):
 
 def test_per_user_minute_cap(settings, user):
     settings.AI_ASSISTANT_USER_REQUESTS_PER_MINUTE = 1
-    budget.admit(rows=[budget.user_row(user)], input_tokens=1, max_tokens=1)
+    admit(rows=[budgets.user_row(user)], input_tokens=1, max_tokens=1)
     with pytest.raises(CapacityError) as refused:
-        budget.admit(rows=[budget.user_row(user)], input_tokens=1, max_tokens=1)
+        admit(rows=[budgets.user_row(user)], input_tokens=1, max_tokens=1)
     assert refused.value.code == "user_minute_burst"
 
 
 def test_a_refusal_on_one_row_reserves_nothing_on_the_others(settings, user):
     settings.AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET = 5
-    rows = [quota_row(user, daily_limit=1000), budget.site_row(anonymous=False)]
+    rows = [quota_row(user, daily_limit=1000), budgets.site_row(anonymous=False)]
     with pytest.raises(CapacityError):
-        budget.admit(rows=rows, input_tokens=10, max_tokens=10)
+        admit(rows=rows, input_tokens=10, max_tokens=10)
     assert TokenQuota.objects.get(user=user).daily_usage == 0
 
 
+@pytest.mark.django_db(transaction=True)  # no test transaction around it
+def test_a_reservation_outside_a_transaction_is_refused_as_a_programming_error(user):
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        admission.reserve([quota_row(user)], Estimate(1, 1))
+    assert TokenQuota.objects.get(user=user).daily_usage == 0
+
+
+@dataclass
+class Rival:
+    """A Conversation whose store stands for a turn's rows, and whose budget row was read
+    before a rival used most of the room."""
+
+    row: admission.Row
+    stored: object
+    stores: int = 0
+
+    def budget_rows(self):
+        if self.stores == 0:
+            return [self.row]  # the stale read
+        return [budgets.user_row(self.row.model.objects.get(pk=self.row.pk).user)]
+
+    def store(self, verdict):
+        self.stores += 1
+        self.stored.update(weekly_usage=F("weekly_usage") + 1)
+        return StoredTurn(prompt=Prompt(messages=[]), estimate=Estimate(100, 200), opening={},
+                          record=None)  # fmt: skip
+
+
 @pytest.mark.django_db(transaction=True)  # the admission's own transaction is the outermost
-def test_a_lost_race_rolls_the_work_back_and_admits_on_fresh_values(user, other_user):
+def test_a_lost_race_rolls_the_turn_back_and_admits_on_fresh_values(user, other_user):
     row = quota_row(user, daily_limit=1000)  # read while the day's usage was 0
     today = period_start(Period.DAY, dt.datetime.now(UTC))
     TokenQuota.objects.filter(user=user).update(daily_usage=800, daily_start=today)  # a rival
-    stored = TokenQuota.objects.filter(pk=quota_row(other_user).pk)
-    attempts = []
-
-    def work():
-        attempts.append(1)
-        stored.update(weekly_usage=F("weekly_usage") + 1)  # stands for the turn's rows
-        return None, {"input_tokens": 100, "max_tokens": 200}
-
-    grant, _ = budget.admit_with([row], work)
-    assert len(attempts) == 2  # the stale read lost the race; the work ran again
-    assert stored.get().weekly_usage == 1  # the first attempt's rows were rolled back
-    assert (grant.tokens, grant.max_tokens) == (200, 100)  # clamped to what really remained
+    rival = Rival(row, TokenQuota.objects.filter(pk=quota_row(other_user).pk))
+    turn = store_and_reserve(rival, verdict=None)
+    assert rival.stores == 2  # the stale read lost the race; the turn was stored again
+    assert rival.stored.get().weekly_usage == 1  # the first attempt's rows were rolled back
+    assert (turn.grant.tokens, turn.grant.max_tokens) == (200, 100)  # clamped to what remained
+    assert turn.prompt.max_tokens == 100
     assert TokenQuota.objects.get(user=user).daily_usage == 1000
+
+
+def test_a_burst_takes_exactly_as_many_stream_slots_as_the_cap(settings):
+    settings.AI_ASSISTANT_MAX_STREAMS = 5
+    slots, start = StreamSlots(), threading.Barrier(50)
+    taken, refused = [], []
+
+    def take():
+        start.wait()
+        try:
+            taken.append(slots.take())
+        except StreamCapacity:
+            refused.append(1)
+
+    threads = [threading.Thread(target=take) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert (len(taken), len(refused)) == (5, 45)
+    taken[0].release()
+    taken[0].release()  # a slot is given back once, however often it is released
+    assert slots.in_use == 4
+    slots.take()
+    with pytest.raises(StreamCapacity):
+        slots.take()

@@ -8,7 +8,7 @@ import json
 import openai
 import pytest
 
-from chat import llm
+from chat.turns import llm
 from tests.upstream import serve_asgi
 
 

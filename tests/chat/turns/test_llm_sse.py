@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chat.llm import MalformedStream, SSEDecoder
+from chat.turns.llm import MalformedStream, SSEDecoder
 
 
 def event(payload) -> bytes:

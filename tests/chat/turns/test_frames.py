@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from chat.frames import FLUSH_AT, FrameParser
+from chat.turns.frames import FLUSH_AT, FrameParser
 
 TEXTS = [
     "Plain words only, a sentence that goes on for a while without any line end at all. " * 3,

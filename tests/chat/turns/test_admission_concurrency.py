@@ -10,8 +10,9 @@ import httpx
 import pytest
 from django.db.models import Sum
 
-from chat import prompts, turn
+from chat import prompts
 from chat.models import GlobalBudget, Message, Thread, TokenQuota
+from chat.turns.signed_in import turn_estimate
 from tests.chat.streamkit import auth
 from tests.factories import UserFactory
 from tests.upstream import server_process
@@ -27,10 +28,8 @@ REQUESTS = 50
 def worst(settings, llm):
     """The reservation of one new-thread turn (both processes use the same settings)."""
     settings.AI_ASSISTANT_MAX_TOKENS = 64
-    estimate = turn.worst_case(
-        text=TEXT, history=[], system=prompts.system_prompt(None), new_thread=True
-    )
-    return sum(estimate.values())
+    estimate = turn_estimate(prompts.system_prompt(None), [], TEXT, titled=True)
+    return estimate.input_tokens + estimate.max_tokens + estimate.extra_tokens
 
 
 @pytest.fixture

@@ -1,0 +1,238 @@
+"""The chat turn, signed-in or public, in the order things happen.
+
+In the request's thread (the views are synchronous DRF views):
+
+1. take a stream slot: 503 when this process already generates AI_ASSISTANT_MAX_STREAMS answers;
+2. resolve the thread or session the turn belongs to (404 for someone else's);
+3. moderate the text; a blocked input ends the request (public: 400 and a strike) or goes on
+   to a stored refusal (signed-in);
+4. store the turn and reserve its budget, in one transaction: 409 or 429 when a budget is spent,
+   and then nothing is stored.
+
+Then, once that transaction has committed, in a task on the event loop (TurnStream):
+
+5. ask the LLM and relay its answer as NDJSON frames, while watching for a cancel, a newer turn
+   on the thread, the client leaving or the server shutting down;
+6. store the answer and settle the budget with what the turn really spent, in one transaction.
+
+What differs between the kinds of caller is the Conversation passed in (conversation.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from chat.models import FinishReason
+from chat.turns import admission, cancel, llm, runtime
+from chat.turns.admission import CapacityError, Slot
+from chat.turns.conversation import Conversation, StoredTurn
+from chat.turns.frames import encode
+from chat.turns.generation import Outcome, Stops, Title, generate, generate_title
+from moderation.service import scan
+
+logger = logging.getLogger(__name__)
+
+NDJSON = "application/x-ndjson"
+ADMISSION_ATTEMPTS = 5  # stores tried when concurrent requests keep taking the room first
+
+
+def start_turn(conversation: Conversation) -> StreamingHttpResponse:
+    """Steps 1-4 of a turn; the response whose body relays steps 5-6."""
+    slot = admission.slots.take()
+    try:
+        text = conversation.resolve()
+        verdict = scan(text)
+        if verdict.blocked:
+            conversation.refuse_blocked(verdict)
+        turn = store_and_reserve(conversation, verdict)
+    except BaseException:
+        slot.release()
+        raise
+    finally:
+        runtime.release_connection()  # a stream holds none while it waits for the LLM
+    stream = TurnStream(conversation, turn, slot)
+    # Started now, from the request's thread, so that the turn is answered and stored even if
+    # the client leaves before the response is sent.
+    async_to_sync(stream.start)()
+    return stream.response()
+
+
+def store_and_reserve(conversation: Conversation, verdict: Any) -> StoredTurn:
+    """Store the turn and reserve its budget in one transaction: both, or neither.
+
+    The reservation is the transaction's last step, so the shared counter rows stay locked only
+    until the commit. When a concurrent request took the room between our read of the counters
+    and our reservation, everything is tried again on fresh values.
+    """
+    lost = None
+    for _ in range(ADMISSION_ATTEMPTS):
+        rows = conversation.budget_rows()
+        try:
+            with transaction.atomic():
+                turn = conversation.store(verdict)
+                turn.grant = admission.reserve(rows, turn.estimate)
+        except admission.Lost as race:
+            lost = race.cap
+            continue
+        asked = turn.prompt.max_tokens
+        turn.prompt.max_tokens = min(asked or turn.grant.max_tokens, turn.grant.max_tokens)
+        return turn
+    raise CapacityError.refusing(lost, timezone.now())
+
+
+class TurnStream:
+    """One turn's generation task (steps 5-6) and the response body that relays its frames."""
+
+    def __init__(self, conversation: Conversation, turn: StoredTurn, slot: Slot) -> None:
+        self.conversation = conversation
+        self.turn = turn
+        self.slot = slot
+        self.frames: collections.deque[bytes] = collections.deque()
+        self.ready = asyncio.Event()  # frames are waiting, or the task ended
+        self.ended = False
+        self.client_gone = asyncio.Event()
+
+    async def start(self) -> None:
+        runtime.running.spawn(self._run())
+
+    def response(self) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(self._body(), content_type=NDJSON)
+        response["X-Accel-Buffering"] = "no"
+        response["Cache-Control"] = "no-cache"
+        return response
+
+    def emit(self, frame: dict[str, Any]) -> None:
+        self.frames.append(encode(frame))
+        self.ready.set()
+
+    async def _body(self):
+        finished = False
+        try:
+            while True:
+                await self.ready.wait()
+                self.ready.clear()
+                payload = b"".join(self.frames)  # what is waiting goes out as one write
+                self.frames.clear()
+                if payload:
+                    yield payload
+                if self.ended:
+                    finished = True
+                    return
+        finally:
+            if not finished:  # Django stopped the body: the client left
+                self.client_gone.set()
+
+    async def _run(self) -> None:
+        try:
+            await self._answer()
+        except Exception:  # the database failed us while storing: the client is told
+            logger.exception("Storing a chat turn failed")
+            self.emit({"e": llm.ERROR_MESSAGES["internal"]})
+        finally:
+            self.slot.release()
+            self.ended = True
+            self.ready.set()
+
+    async def _answer(self) -> None:
+        turn = self.turn
+        self.emit({"m": turn.opening})
+        if turn.warning:
+            self.emit({"w": turn.warning})
+        opened = asyncio.Event()  # the LLM has answered the answer's request
+        titling = None
+        if turn.title_of is not None:
+            titling = asyncio.create_task(generate_title(turn.title_of, opened))
+        try:
+            outcome = await self._generate(opened)
+            title = turn.title or _ready(titling)
+            await self._store(outcome, title)
+            if title is not None:  # stored with the answer: its frame goes first
+                titling = None
+                self._emit_title(title)
+            self.emit({"m": self._final(outcome)})
+            if titling is not None:  # still to come: stored, and charged, on its own
+                late = await titling
+                if late is not None:
+                    await runtime.in_db_thread(self._store_late_title, late)
+                    self._emit_title(late)
+        finally:
+            if titling is not None and not titling.done():
+                titling.cancel()
+
+    async def _generate(self, opened: asyncio.Event) -> Outcome:
+        stops = self._stops()
+        try:
+            return await generate(self.turn.prompt, self.emit, stops, opened)
+        except asyncio.CancelledError:
+            # Cancelled at shutdown after the grace period: stored as interrupted all the same.
+            interrupted = Outcome(finish_reason=FinishReason.INTERRUPTED)
+            await asyncio.shield(self._store(interrupted, None))
+            raise
+        except Exception:
+            logger.exception("Chat generation failed")
+            self.emit({"e": llm.ERROR_MESSAGES["internal"]})
+            return Outcome(finish_reason=FinishReason.ERROR, error=llm.ERROR_MESSAGES["internal"])
+        finally:
+            if stops.wake is not None:
+                cancel.listener.unregister(self.turn.cancel_key, stops.wake)
+
+    def _stops(self) -> Stops:
+        turn = self.turn
+        stops = Stops(
+            client_gone=self.client_gone,
+            shutting_down=runtime.running.shutting_down,
+            poll_seconds=cancel.poll_seconds(),
+        )
+        if turn.cancel_key is not None:
+            stops.wake = cancel.listener.register(turn.cancel_key)
+            if turn.look_now:
+                stops.wake.set()
+
+            async def check() -> str | None:
+                return await runtime.in_db_thread(self.conversation.should_stop, turn)
+
+            stops.check = check
+        return stops
+
+    async def _store(self, outcome: Outcome, title: Title | None) -> None:
+        """Store the answer (and a title that is ready) and settle the budget, together."""
+        spent = outcome.usage.input_tokens + outcome.usage.output_tokens
+        spent += title.tokens if title is not None else 0
+
+        def store() -> None:
+            with transaction.atomic():
+                self.conversation.finish(self.turn, outcome, title)
+                admission.settle(self.turn.grant, spent)
+
+        await runtime.in_db_thread(store)
+
+    def _store_late_title(self, title: Title) -> None:
+        with transaction.atomic():
+            self.conversation.store_title(self.turn, title)
+            admission.settle(self.turn.grant.afterwards(), title.tokens)
+
+    def _emit_title(self, title: Title) -> None:
+        if title.name:
+            self.emit({"m": {"thread_name": title.name}})
+
+    def _final(self, outcome: Outcome) -> dict[str, Any]:
+        return {
+            **(self.turn.final_ids or {}),
+            "input_tokens": outcome.usage.input_tokens,
+            "output_tokens": outcome.usage.output_tokens,
+            "finish_reason": str(outcome.finish_reason),
+        }
+
+
+def _ready(task: asyncio.Task | None) -> Title | None:
+    if task is None or not task.done() or task.cancelled():
+        return None
+    return task.result()
