@@ -19,7 +19,7 @@ from anonymous_chat.models import AnonymousChatInteraction
 from chat import budgets, policy
 from chat.turns import llm
 from chat.turns.admission import Estimate, Row, estimate_tokens
-from chat.turns.conversation import CallerKind, StoredTurn
+from chat.turns.conversation import CallerKind, Plan, StoredTurn
 from chat.turns.frames import blocks_to_llm_text
 from chat.turns.generation import Outcome, Prompt, Title
 from moderation.types import Verdict
@@ -59,29 +59,31 @@ class PublicConversation:
     def budget_rows(self) -> list[Row]:
         return [services.visitor_row(self.caller), budgets.site_row(anonymous=True)]
 
-    def store(self, verdict: Verdict) -> StoredTurn:
+    def plan(self, verdict: Verdict) -> Plan:
+        """The session's earlier turns, the public prompt, and the admission estimate."""
         history = services.session_history(self.session_id)
+        system = public_system_prompt()
+        text = policy.stored_text(verdict)
+        spoken = system + text + "".join(str(m["content"]) for m in history)
+        messages = [
+            {"role": "system", "content": system},
+            *history,
+            {"role": "user", "content": text},
+        ]
+        estimate = Estimate(
+            input_tokens=estimate_tokens(spoken), max_tokens=llm.completion_options()["max_tokens"]
+        )
+        return Plan(prompt=Prompt(messages=messages), estimate=estimate)
+
+    def store(self, verdict: Verdict, plan: Plan) -> StoredTurn:
         interaction = AnonymousChatInteraction.objects.create(
             **services.interaction_fields(verdict, self.caller, self.session_id)
         )
         token = feedback_token(
             interaction_uuid=str(interaction.uuid), session_id=self.session_id, key=self.caller.key
         )
-        system = public_system_prompt()
-        text = policy.stored_text(verdict)
-        spoken = system + text + "".join(str(m["content"]) for m in history)
         return StoredTurn(
-            prompt=Prompt(
-                messages=[
-                    {"role": "system", "content": system},
-                    *history,
-                    {"role": "user", "content": text},
-                ]
-            ),
-            estimate=Estimate(
-                input_tokens=estimate_tokens(spoken),
-                max_tokens=llm.completion_options()["max_tokens"],
-            ),
+            prompt=plan.prompt,
             opening={"interaction_uuid": str(interaction.uuid), "feedback_token": token},
             record=interaction,
             warning=policy.warning(verdict),

@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from rest_framework import exceptions
@@ -25,7 +24,7 @@ from anonymous_chat.models import (
 from chat import budgets, policy
 from chat.periods import Period, period_start
 from chat.turns import admission
-from chat.turns.admission import CapacityError, Estimate
+from chat.turns.admission import Estimate
 from chat.turns.frames import blocks_to_llm_text
 from config.rest import DomainError, Forbidden
 from moderation.service import scan
@@ -129,11 +128,7 @@ def rate_limit_feedback(caller: Caller) -> None:
             ),
         ),
     )
-    try:
-        with transaction.atomic():
-            admission.reserve([row], Estimate(input_tokens=0, max_tokens=0))
-    except admission.Lost as lost:  # a concurrent call took the last place
-        raise CapacityError.refusing(lost.cap, timezone.now()) from None
+    admission.reserve([row], Estimate(input_tokens=0, max_tokens=0))
 
 
 # --- turns --------------------------------------------------------------------------------

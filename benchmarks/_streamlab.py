@@ -284,6 +284,19 @@ def _own_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on this host (the database serves the benchmark too)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
 def _descendants(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo:
@@ -339,8 +352,17 @@ class CpuMeter:
 
     def _sample(self) -> dict[str, float]:
         sample = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        sample["postgres"] = sum(_own_cpu_seconds(pid) for pid in _postgres_pids())
         sample["loadgen"] = _own_cpu_seconds(os.getpid())  # not its children, the servers
         return sample
+
+    def ms_per(self, name: str, count: int) -> float:
+        """CPU milliseconds of `name` per unit of work (`count` units in the window)."""
+        return 1000 * self.percent[name] / 100 * self.wall / max(1, count)
+
+    def shares(self) -> str:
+        keys = ("server", "postgres", "devllm", "loadgen")
+        return " / ".join(f"{self.percent[k]:.0f}" for k in keys if k in self.percent)
 
     def line(self) -> str:
         return "  ".join(f"{name} {value:.0f}%" for name, value in self.percent.items())

@@ -133,12 +133,13 @@ def main() -> int:
     print()
     print(
         "| transport | streams | started / steady | errors | TTFT p50 / p95 ms "
-        "| last text p95 s | whole stream p50 / p95 s | CPU % server / devllm / loadgen | pass |"
+        "| last text p95 s | whole stream p50 / p95 s | CPU % server / postgres / devllm / loadgen "
+        "| server CPU ms per turn | pass |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- " * 10 + "|")
     for transport, level, run, meter, passed in rows:
         texts = [r.text_done for r in run.steady if r.text_done is not None]
-        cpu = " / ".join(f"{meter.percent[k]:.0f}" for k in ("server", "devllm", "loadgen"))
+        cpu = f"{meter.shares()} | {meter.ms_per('server', len(run.results)):.1f}"
         print(
             f"| {transport} | {level} | {len(run.results)} / {len(run.steady)} "
             f"| {len(run.errors)} | {ms(percentile(run.ttfts(), 50))} / "

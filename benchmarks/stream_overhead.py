@@ -108,9 +108,10 @@ def main() -> int:
     print()
     print(
         "| transport | streams | samples | direct TTFT p50 / p95 ms | server TTFT p50 / p95 ms "
-        "| overhead p50 / p95 ms | target p50 | errors | CPU % server / devllm / loadgen |"
+        "| overhead p50 / p95 ms | target p50 | errors | CPU % server / postgres / devllm / loadgen "
+        "| server CPU ms per turn |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- " * 10 + "|")
     failed = False
     for transport, level, run, base_run, meter in rows:
         d50, d95 = percentile(base_run.ttfts(), 50), percentile(base_run.ttfts(), 95)
@@ -120,7 +121,7 @@ def main() -> int:
         verdict = "" if target is None else ("ok" if o50 * 1000 <= target else "MISSED")
         shown = "" if target is None else f"<= {target:.0f} {verdict}"
         failed |= verdict == "MISSED" or bool(run.errors)
-        cpu = " / ".join(f"{meter.percent[k]:.0f}" for k in ("server", "devllm", "loadgen"))
+        cpu = f"{meter.shares()} | {meter.ms_per('server', len(run.results)):.1f}"
         print(
             f"| {transport} | {level} | {len(run.ttfts())} | {ms(d50)} / {ms(d95)} "
             f"| {ms(s50)} / {ms(s95)} | {ms(o50)} / {ms(o95)} "

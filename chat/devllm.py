@@ -273,4 +273,7 @@ class DevLLM:
 def serve(host: str = "127.0.0.1", port: int = 8001, config: DevLLMConfig | None = None) -> None:
     import uvicorn
 
-    uvicorn.run(DevLLM(config), host=host, port=port, access_log=False, log_level="warning")
+    # One process, whatever WEB_CONCURRENCY (which uvicorn reads) says for the server.
+    uvicorn.run(
+        DevLLM(config), host=host, port=port, access_log=False, log_level="warning", workers=1
+    )

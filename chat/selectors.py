@@ -187,9 +187,9 @@ def message_answer_of(*, message: Message) -> Message | None:
     return message_active(candidates).order_by("-id").first()
 
 
-def message_history(*, thread: Thread, before: int) -> list[dict[str, Any]]:
-    """The newest AI_ASSISTANT_HISTORY_LIMIT usable active messages before position `before`,
-    oldest first, as LLM messages.
+def message_history(*, thread: Thread, before: int | None = None) -> list[dict[str, Any]]:
+    """The newest AI_ASSISTANT_HISTORY_LIMIT usable active messages (before position `before`,
+    if given), oldest first, as LLM messages.
 
     A medium-or-worse injection is left out together with the answer it got, so the model never
     sees the attack, nor a reply that only makes sense next to it.
@@ -197,7 +197,9 @@ def message_history(*, thread: Thread, before: int) -> list[dict[str, Any]]:
     limit = settings.AI_ASSISTANT_HISTORY_LIMIT
     if limit <= 0:
         return []
-    rows = message_active(Message.objects.filter(thread=thread, sequence_index__lt=before))
+    rows = message_active(Message.objects.filter(thread=thread))
+    if before is not None:
+        rows = rows.filter(sequence_index__lt=before)
     # Skipped rows are rare; a window of 2x the limit (plus slack) covers them in one query.
     window = list(rows.order_by("-sequence_index", "-id")[: limit * 2 + 10])
     unsafe = {

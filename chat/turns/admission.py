@@ -119,11 +119,14 @@ class Grant:
 
 
 class Lost(Exception):
-    """Another request took the room between our read and our UPDATE: roll back, read again."""
+    """Another request took the room between our read and our UPDATE."""
 
     def __init__(self, cap: Cap):
         super().__init__(cap.code)
         self.cap = cap
+
+
+ATTEMPTS = 5  # reads and reservations tried while concurrent requests keep taking the room
 
 
 def estimate_tokens(text: str) -> int:
@@ -131,17 +134,40 @@ def estimate_tokens(text: str) -> int:
     return -(-len(text) // 3) if text else 0
 
 
-def reserve(rows: list[Row], estimate: Estimate, *, fresh: bool = False) -> Grant:
-    """Reserve the estimate on every row, clamping the answer's max_tokens to what remains.
+def reserve(rows: list[Row], estimate: Estimate) -> Grant:
+    """Reserve the estimate on every row, or on none, clamping the answer's max_tokens to what
+    remains; refused (CapacityError) when a cap leaves no room.
 
-    Precondition: inside the transaction that stores the turn (`transaction.atomic`), so that a
-    refusal (CapacityError) or a lost race (Lost) rolls the stored turn back with it. `fresh`
-    reads the rows again instead of using the values they were built with.
+    Precondition: autocommit (no transaction open). Each row's UPDATE commits on its own, so a
+    counter row that every turn touches (the site budget) is locked only while the database
+    runs one statement, never across a round trip to this process; a transaction around the
+    reservation made every admission in every process wait for the slowest one's commit. When
+    a row's caps no longer hold (another request took the room since our read), the rows
+    already reserved are given back and everything is tried again on fresh values.
     """
-    if not connection.in_atomic_block:
-        raise RuntimeError("reserve() must run inside the transaction that stores the turn.")
-    now = timezone.now()
-    values = [_read(row) if fresh or row.values is None else row.values for row in rows]
+    if connection.in_atomic_block:
+        raise RuntimeError("reserve() runs in autocommit, outside any transaction.")
+    for attempt in range(ATTEMPTS):
+        now = timezone.now()
+        values = [_read(row) if attempt or row.values is None else row.values for row in rows]
+        grant, tightest = _decide(rows, values, estimate, now)
+        reserved: list[Row] = []
+        with connection.cursor() as cursor:
+            for row in rows:
+                cursor.execute(*_reserve_statement(row, grant.tokens, now))
+                if cursor.rowcount != 1:
+                    break
+                reserved.append(row)
+        if len(reserved) == len(rows):
+            return grant
+        release(Grant(reserved, grant.tokens, grant.max_tokens, now))
+    raise CapacityError.refusing(tightest, timezone.now())
+
+
+def _decide(
+    rows: list[Row], values: list[dict[str, Any]], estimate: Estimate, now: dt.datetime
+) -> tuple[Grant, Cap]:
+    """The grant the rows' values leave room for, and the cap that leaves the least."""
     for row, row_values in zip(rows, values, strict=True):
         for cap in row.caps:
             if cap.counts_requests and cap.remaining(row_values, now) < 1:
@@ -162,22 +188,26 @@ def reserve(rows: list[Row], estimate: Estimate, *, fresh: bool = False) -> Gran
         tokens, granted = int(room), int(room) - needed
     else:
         raise CapacityError.refusing(tightest[0], now)
-    with connection.cursor() as cursor:
-        for row in rows:
-            cursor.execute(*_reserve_statement(row, tokens, now))
-            if cursor.rowcount != 1:
-                raise Lost(tightest[0] if tightest else row.caps[0])
-    return Grant(rows=rows, tokens=tokens, max_tokens=granted, at=now)
+    cap = tightest[0] if tightest else rows[0].caps[0]
+    return Grant(rows=rows, tokens=tokens, max_tokens=granted, at=now), cap
 
 
 def settle(grant: Grant, spent: int) -> None:
-    """Replace the reservation with the real usage, in the period it was reserved in."""
+    """Replace the reservation with the real usage, in the period it was reserved in (each
+    row's UPDATE in autocommit, as the reservation)."""
     now = timezone.now()
     with connection.cursor() as cursor:
         for row in grant.rows:
             statement = _settle_statement(row, grant, now, spent)
             if statement is not None:
                 cursor.execute(*statement)
+
+
+def release(grant: Grant) -> None:
+    """Give a reservation back entirely, its requests included (the turn never happened)."""
+    with connection.cursor() as cursor:
+        for row in grant.rows:
+            cursor.execute(*_release_statement(row, grant))
 
 
 def _read(row: Row) -> dict[str, Any]:
@@ -238,6 +268,22 @@ def _settle_statement(
         params += [current, reserved_in, current]
     if not sets:
         return None
+    return _update(row, sets, f"{_column(row, 'pk')} = %s"), [*params, row.pk]
+
+
+def _release_statement(row: Row, grant: Grant) -> tuple[str, list[Any]]:
+    """Per counter still in the reservation's period: take its amount back (never below 0)."""
+    sets: list[str] = []
+    params: list[Any] = []
+    for cap in row.caps:
+        amount = 1 if cap.counts_requests else grant.tokens
+        usage, start = _column(row, cap.usage), _column(row, cap.start)
+        sets.append(
+            f"{usage} = CASE WHEN {start} = %s AND {usage} > %s THEN {usage} - %s "
+            f"WHEN {start} = %s THEN 0 ELSE {usage} END"
+        )
+        reserved_in = _db_time(period_start(cap.period, grant.at))
+        params += [reserved_in, amount, amount, reserved_in]
     return _update(row, sets, f"{_column(row, 'pk')} = %s"), [*params, row.pk]
 
 

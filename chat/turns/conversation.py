@@ -23,11 +23,19 @@ class CallerKind(enum.Enum):
 
 
 @dataclass
+class Plan:
+    """What a turn will ask the LLM and may cost, read before anything is written."""
+
+    prompt: Prompt
+    estimate: Estimate
+    reads: Any = None  # the caller kind's own reads that its store() needs
+
+
+@dataclass
 class StoredTurn:
     """A turn whose rows are written: what its generation and its final store need."""
 
     prompt: Prompt
-    estimate: Estimate
     opening: dict[str, Any]  # the first frame's metadata (`m`), before any text
     record: Any  # the caller kind's own handle on the rows it stored
     warning: str | None = None  # the `w` frame, when moderation has something to say
@@ -49,12 +57,14 @@ class Conversation(Protocol):
     def refuse_blocked(self, verdict: Verdict) -> None:
         """Raise when a blocked input ends the request; return to store a refusal instead."""
 
+    def plan(self, verdict: Verdict) -> Plan:
+        """Read what the turn needs (history, prompts) and what it may cost; writes nothing."""
+
     def budget_rows(self) -> list[Row]:
         """The counter rows this turn reserves on, read now."""
 
-    def store(self, verdict: Verdict) -> StoredTurn:
-        """Write the user's turn and a placeholder for the answer (inside the transaction
-        that also reserves the budget)."""
+    def store(self, verdict: Verdict, plan: Plan) -> StoredTurn:
+        """Write the user's turn and a placeholder for the answer (in a transaction)."""
 
     def should_stop(self, turn: StoredTurn) -> str | None:
         """A finish reason when the turn was cancelled or superseded (reads the database)."""

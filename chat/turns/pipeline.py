@@ -6,14 +6,15 @@ In the request's thread (the views are synchronous DRF views):
 2. resolve the thread or session the turn belongs to (404 for someone else's);
 3. moderate the text; a blocked input ends the request (public: 400 and a strike) or goes on
    to a stored refusal (signed-in);
-4. store the turn and reserve its budget, in one transaction: 409 or 429 when a budget is spent,
-   and then nothing is stored.
+4. reserve the turn's worst case on its budgets (409 or 429 when one is spent, and then nothing
+   is stored), then store the turn in one transaction (the reservation is given back if that
+   fails).
 
 Then, once that transaction has committed, in a task on the event loop (TurnStream):
 
 5. ask the LLM and relay its answer as NDJSON frames, while watching for a cancel, a newer turn
    on the thread, the client leaving or the server shutting down;
-6. store the answer and settle the budget with what the turn really spent, in one transaction.
+6. store the answer (one transaction), then settle the budget with what the turn really spent.
 
 What differs between the kinds of caller is the Conversation passed in (conversation.py).
 """
@@ -28,11 +29,10 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 
 from chat.models import FinishReason
 from chat.turns import admission, cancel, llm, runtime
-from chat.turns.admission import CapacityError, Slot
+from chat.turns.admission import Slot
 from chat.turns.conversation import Conversation, StoredTurn
 from chat.turns.frames import encode
 from chat.turns.generation import Outcome, Stops, Title, generate, generate_title
@@ -41,7 +41,6 @@ from moderation.service import scan
 logger = logging.getLogger(__name__)
 
 NDJSON = "application/x-ndjson"
-ADMISSION_ATTEMPTS = 5  # stores tried when concurrent requests keep taking the room first
 
 
 def start_turn(conversation: Conversation) -> StreamingHttpResponse:
@@ -52,7 +51,7 @@ def start_turn(conversation: Conversation) -> StreamingHttpResponse:
         verdict = scan(text)
         if verdict.blocked:
             conversation.refuse_blocked(verdict)
-        turn = store_and_reserve(conversation, verdict)
+        turn = admit_and_store(conversation, verdict)
     except BaseException:
         slot.release()
         raise
@@ -65,27 +64,25 @@ def start_turn(conversation: Conversation) -> StreamingHttpResponse:
     return stream.response()
 
 
-def store_and_reserve(conversation: Conversation, verdict: Any) -> StoredTurn:
-    """Store the turn and reserve its budget in one transaction: both, or neither.
+def admit_and_store(conversation: Conversation, verdict: Any) -> StoredTurn:
+    """Reserve the turn's budget, then store the turn: both, or neither.
 
-    The reservation is the transaction's last step, so the shared counter rows stay locked only
-    until the commit. When a concurrent request took the room between our read of the counters
-    and our reservation, everything is tried again on fresh values.
+    The reservation commits first, on its own (see admission.reserve: the shared counter rows
+    are never locked across a round trip); a refusal stores nothing. When storing fails, the
+    reservation is given back.
     """
-    lost = None
-    for _ in range(ADMISSION_ATTEMPTS):
-        rows = conversation.budget_rows()
-        try:
-            with transaction.atomic():
-                turn = conversation.store(verdict)
-                turn.grant = admission.reserve(rows, turn.estimate)
-        except admission.Lost as race:
-            lost = race.cap
-            continue
-        asked = turn.prompt.max_tokens
-        turn.prompt.max_tokens = min(asked or turn.grant.max_tokens, turn.grant.max_tokens)
-        return turn
-    raise CapacityError.refusing(lost, timezone.now())
+    plan = conversation.plan(verdict)
+    grant = admission.reserve(conversation.budget_rows(), plan.estimate)
+    try:
+        with transaction.atomic():
+            turn = conversation.store(verdict, plan)
+    except BaseException:
+        admission.release(grant)
+        raise
+    turn.grant = grant
+    asked = turn.prompt.max_tokens
+    turn.prompt.max_tokens = min(asked or grant.max_tokens, grant.max_tokens)
+    return turn
 
 
 class TurnStream:
@@ -203,21 +200,20 @@ class TurnStream:
         return stops
 
     async def _store(self, outcome: Outcome, title: Title | None) -> None:
-        """Store the answer (and a title that is ready) and settle the budget, together."""
+        """Store the answer (and a title that is ready), then settle the budget."""
         spent = outcome.usage.input_tokens + outcome.usage.output_tokens
         spent += title.tokens if title is not None else 0
 
         def store() -> None:
             with transaction.atomic():
                 self.conversation.finish(self.turn, outcome, title)
-                admission.settle(self.turn.grant, spent)
+            admission.settle(self.turn.grant, spent)
 
         await runtime.in_db_thread(store)
 
     def _store_late_title(self, title: Title) -> None:
-        with transaction.atomic():
-            self.conversation.store_title(self.turn, title)
-            admission.settle(self.turn.grant.afterwards(), title.tokens)
+        self.conversation.store_title(self.turn, title)
+        admission.settle(self.turn.grant.afterwards(), title.tokens)
 
     def _emit_title(self, title: Title) -> None:
         if title.name:

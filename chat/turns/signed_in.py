@@ -22,11 +22,19 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from chat import budgets, policy, prompts, selectors
-from chat.models import FinishReason, Message, Mode, Role, Thread, markdown_blocks
+from chat.models import (
+    FinishReason,
+    Message,
+    Mode,
+    Role,
+    Thread,
+    blocks_to_text,
+    markdown_blocks,
+)
 from chat.services import session_get_or_create, thread_flags_recompute
 from chat.turns import cancel, llm
 from chat.turns.admission import Estimate, Row, estimate_tokens
-from chat.turns.conversation import CallerKind, StoredTurn
+from chat.turns.conversation import CallerKind, Plan, StoredTurn
 from chat.turns.frames import blocks_to_llm_text
 from chat.turns.generation import Outcome, Prompt, Title
 from config.rest import DomainError
@@ -101,28 +109,48 @@ class SignedInConversation:
     def budget_rows(self) -> list[Row]:
         return [budgets.user_row(self.user), budgets.site_row(anonymous=False)]
 
-    def store(self, verdict: Verdict) -> StoredTurn:
+    def plan(self, verdict: Verdict) -> Plan:
+        """The prompt (history before the turn's position, the active system prompt) and the
+        admission estimate; the LLM is told exactly the user text that will be stored."""
+        llm_text = self.regenerated.text if self.regenerated else policy.stored_text(verdict)
+        history = []
+        if self.thread is not None:
+            replaced = self.edited or self.regenerated
+            before = replaced.sequence_index if replaced else None
+            history = selectors.message_history(thread=self.thread, before=before)
+        system = prompts.system_prompt(selectors.system_prompt_instructions())
+        titled = self.thread is None and not verdict.blocked
+        return Plan(
+            prompt=_prompt(verdict, system, history, llm_text),
+            estimate=turn_estimate(system, history, llm_text, titled=titled),
+        )
+
+    def store(self, verdict: Verdict, plan: Plan) -> StoredTurn:
         """The user message and a placeholder answer; a newer turn supersedes a running one.
 
-        Precondition: inside the admission transaction (the thread row is locked until its
-        commit, so two turns on one thread never take the same positions).
+        Precondition: inside a transaction (the thread row is locked until its commit, so two
+        turns on one thread never take the same positions).
         """
         if not connection.in_atomic_block:
-            raise RuntimeError("store() must run inside the admission transaction.")
+            raise RuntimeError("store() must run inside a transaction.")
         new_thread = self.thread is None
         answer_uuid = uuid.uuid4()
-        thread, (user_pos, answer_pos), history = self._thread_for(answer_uuid)
+        thread, (user_pos, answer_pos) = self._thread_for(answer_uuid)
         user_message = self.regenerated
+        rows = []
         if user_message is None:
-            user_message = Message.objects.create(
+            blocks = markdown_blocks(policy.stored_text(verdict))
+            user_message = Message(
                 thread=thread,
                 role=Role.USER,
                 sequence_index=user_pos,
                 replaces=self.edited,
-                blocks=markdown_blocks(policy.stored_text(verdict)),
+                blocks=blocks,
+                search_text=blocks_to_text(blocks),  # bulk_create does not call save()
                 **policy.detection_fields(verdict),
             )
-        assistant = Message.objects.create(
+            rows.append(user_message)
+        assistant = Message(
             uuid=answer_uuid,
             thread=thread,
             role=Role.ASSISTANT,
@@ -131,18 +159,16 @@ class SignedInConversation:
             model=settings.AI_ASSISTANT_MODEL,
             warning=verdict.user_message if verdict.action in (Action.WARN, Action.REDACT) else "",
         )
+        Message.objects.bulk_create([*rows, assistant])
         # Flags change only when a flagged message arrives or an edit replaces one.
         if verdict.is_flagged or self.edited is not None or thread.is_flagged:
             thread_flags_recompute(thread=thread)
         if not new_thread:  # an older turn of this thread may be running: supersede it
             cancel.publish(str(thread.uuid))
         _audit_detections(self.user, thread, verdict)
-        llm_text = user_message.text  # the stored text: redacted when moderation redacted
-        system = prompts.system_prompt(selectors.system_prompt_instructions())
         titled = new_thread and not verdict.blocked
         return StoredTurn(
-            prompt=_prompt(verdict, system, history, llm_text),
-            estimate=turn_estimate(system, history, llm_text, titled=titled),
+            prompt=plan.prompt,
             opening={"thread_uuid": str(thread.uuid)},
             record=Stored(thread, assistant, None if self.regenerated else user_message),
             warning=policy.warning(verdict),
@@ -150,19 +176,19 @@ class SignedInConversation:
                 **({} if self.regenerated else {"user_message_uuid": str(user_message.uuid)}),
                 "assistant_message_uuid": str(assistant.uuid),
             },
-            title_of=llm_text if titled else None,
+            title_of=user_message.text if titled else None,
             title=Title(BLOCKED_TITLE, 0, 0) if new_thread and verdict.blocked else None,
             cancel_key=str(thread.uuid),
             look_now=not new_thread,
         )
 
-    def _thread_for(self, answer_uuid: uuid.UUID) -> tuple[Thread, tuple[int, int], list]:
-        """The thread (made, or locked and marked as running this turn), the turn's user and
-        answer positions, and the history before them."""
+    def _thread_for(self, answer_uuid: uuid.UUID) -> tuple[Thread, tuple[int, int]]:
+        """The thread (made, or locked and marked as running this turn) and the turn's user
+        and answer positions."""
         if self.thread is None:
             session = session_get_or_create(user=self.user)
             thread = Thread.objects.create(chat_session=session, active_turn=answer_uuid)
-            return thread, (1, 2), []
+            return thread, (1, 2)
         thread = Thread.objects.select_for_update().get(pk=self.thread.pk)
         replaced = self.edited or self.regenerated
         if replaced is not None:
@@ -170,13 +196,12 @@ class SignedInConversation:
         else:
             last = selectors.message_last_position(thread=thread)
             positions = (last + 1, last + 2)
-        history = selectors.message_history(thread=thread, before=positions[0])
         now = timezone.now()
         Thread.objects.filter(pk=thread.pk).update(
             modified=now, cancel_requested_at=None, active_turn=answer_uuid
         )
         thread.modified, thread.cancel_requested_at, thread.active_turn = now, None, answer_uuid
-        return thread, positions, history
+        return thread, positions
 
     def should_stop(self, turn: StoredTurn) -> str | None:
         row = (

@@ -217,38 +217,38 @@ def test_a_stream_waiting_for_tokens_holds_no_database_connection(chat_server, u
 
 
 @pytest.mark.postgres_only
-def test_a_turn_that_keeps_losing_its_admission_race_asks_nothing_upstream(
+def test_a_turn_that_loses_its_admission_race_asks_nothing_upstream(
     chat_server, user, slow_llm, settings
 ):
-    # Every admission loses its race: a trigger stands for rivals that use up the user's
-    # quota while the turn is being stored, so each attempt rolls back, and the last is
-    # refused. The LLM request goes out only after a commit, so it never goes out.
-    settings.AI_ASSISTANT_TOKEN_LIMIT_DAILY = 100_000
+    # A rival takes the site's last room between the turn's read of the counters and its
+    # reservation: a trigger fills the site budget as soon as the user's quota is reserved. The
+    # turn gives its quota reservation back, reads again, and is refused; the LLM request goes
+    # out only after an admission, so it never goes out.
+    settings.AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET = 100_000
     TokenQuota.objects.get_or_create(user=user)
-    body = "UPDATE chat_tokenquota SET daily_usage = 100000, daily_start = now() WHERE user_id = "
-    rival = (  # user.pk is an integer from the database
+    GlobalBudget.objects.get_or_create(pk=1)
+    rival = (
         "CREATE FUNCTION test_rival_usage() RETURNS trigger AS $$ BEGIN "
-        + body
-        + str(int(user.pk))
-        + "; RETURN NULL; END $$ LANGUAGE plpgsql"
+        "UPDATE chat_globalbudget SET daily_token_usage = 100000, daily_start = now(); "
+        "RETURN NULL; END $$ LANGUAGE plpgsql"
     )
     with connection.cursor() as cursor:
         cursor.execute(rival)
         cursor.execute(
-            "CREATE TRIGGER test_rival_usage AFTER INSERT ON chat_message "
-            "FOR EACH STATEMENT EXECUTE FUNCTION test_rival_usage()"
+            "CREATE TRIGGER test_rival_usage AFTER UPDATE ON chat_tokenquota "
+            "FOR EACH ROW WHEN (NEW.daily_usage > OLD.daily_usage) "
+            "EXECUTE FUNCTION test_rival_usage()"
         )
     try:
         result = post_stream(chat_server, user, input="Hello there")
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER test_rival_usage ON chat_message")
+            cursor.execute("DROP TRIGGER test_rival_usage ON chat_tokenquota")
             cursor.execute("DROP FUNCTION test_rival_usage()")
-    assert result.status == 409
-    assert result.body["code"] == "daily_token"
+    assert result.status == 429, result.raw
+    assert result.body["code"] == "global_daily_token"
     assert not running.tasks
     assert not slow_llm.app.requests
     assert not Thread.objects.exists()
     assert not Message.objects.exists()
-    assert TokenQuota.objects.get(user=user).daily_usage == 0
-    assert not GlobalBudget.objects.filter(daily_token_usage__gt=0).exists()
+    assert TokenQuota.objects.get(user=user).daily_usage == 0  # given back

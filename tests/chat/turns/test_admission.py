@@ -9,26 +9,24 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import transaction
-from django.db.models import F
 
 from chat import budgets
 from chat.models import GlobalBudget, TokenQuota
 from chat.periods import Period, next_reset, period_start
 from chat.turns import admission
 from chat.turns.admission import CapacityError, Estimate, StreamCapacity, StreamSlots
-from chat.turns.conversation import StoredTurn
+from chat.turns.conversation import Plan
 from chat.turns.generation import Prompt
-from chat.turns.pipeline import store_and_reserve
+from chat.turns.pipeline import admit_and_store
 
-pytestmark = pytest.mark.django_db
+# Reservations run in autocommit, as in the server: no test transaction around them.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 UTC = dt.UTC
 
 
 def admit(*, rows, input_tokens, max_tokens, extra_tokens=0):
-    """A reservation in a transaction of its own, as the pipeline makes one."""
-    with transaction.atomic():
-        return admission.reserve(rows, Estimate(input_tokens, max_tokens, extra_tokens))
+    return admission.reserve(rows, Estimate(input_tokens, max_tokens, extra_tokens))
 
 
 @pytest.mark.parametrize(
@@ -176,46 +174,61 @@ def test_a_refusal_on_one_row_reserves_nothing_on_the_others(settings, user):
     assert TokenQuota.objects.get(user=user).daily_usage == 0
 
 
-@pytest.mark.django_db(transaction=True)  # no test transaction around it
-def test_a_reservation_outside_a_transaction_is_refused_as_a_programming_error(user):
-    with pytest.raises(RuntimeError, match="inside the transaction"):
-        admission.reserve([quota_row(user)], Estimate(1, 1))
+def test_a_reservation_inside_a_transaction_is_refused_as_a_programming_error(user):
+    row = quota_row(user)
+    with pytest.raises(RuntimeError, match="autocommit"), transaction.atomic():
+        admission.reserve([row], Estimate(1, 1))
     assert TokenQuota.objects.get(user=user).daily_usage == 0
 
 
-@dataclass
-class Rival:
-    """A Conversation whose store stands for a turn's rows, and whose budget row was read
-    before a rival used most of the room."""
-
-    row: admission.Row
-    stored: object
-    stores: int = 0
-
-    def budget_rows(self):
-        if self.stores == 0:
-            return [self.row]  # the stale read
-        return [budgets.user_row(self.row.model.objects.get(pk=self.row.pk).user)]
-
-    def store(self, verdict):
-        self.stores += 1
-        self.stored.update(weekly_usage=F("weekly_usage") + 1)
-        return StoredTurn(prompt=Prompt(messages=[]), estimate=Estimate(100, 200), opening={},
-                          record=None)  # fmt: skip
-
-
-@pytest.mark.django_db(transaction=True)  # the admission's own transaction is the outermost
-def test_a_lost_race_rolls_the_turn_back_and_admits_on_fresh_values(user, other_user):
-    row = quota_row(user, daily_limit=1000)  # read while the day's usage was 0
+def test_a_lost_race_gives_back_what_it_took_and_admits_on_fresh_values(settings, user):
+    settings.AI_ASSISTANT_GLOBAL_DAILY_TOKEN_BUDGET = 10_000
+    rows = [budgets.site_row(anonymous=False), quota_row(user, daily_limit=1000)]  # read now
     today = period_start(Period.DAY, dt.datetime.now(UTC))
     TokenQuota.objects.filter(user=user).update(daily_usage=800, daily_start=today)  # a rival
-    rival = Rival(row, TokenQuota.objects.filter(pk=quota_row(other_user).pk))
-    turn = store_and_reserve(rival, verdict=None)
-    assert rival.stores == 2  # the stale read lost the race; the turn was stored again
-    assert rival.stored.get().weekly_usage == 1  # the first attempt's rows were rolled back
-    assert (turn.grant.tokens, turn.grant.max_tokens) == (200, 100)  # clamped to what remained
-    assert turn.prompt.max_tokens == 100
+    grant = admit(rows=rows, input_tokens=100, max_tokens=200)
+    # The first attempt reserved 300 on the site row, then lost on the quota row: the site's
+    # 300 were given back, and the second attempt clamped the answer to what remained.
+    assert (grant.tokens, grant.max_tokens) == (200, 100)
     assert TokenQuota.objects.get(user=user).daily_usage == 1000
+    site = GlobalBudget.objects.get(pk=1)
+    assert (site.daily_token_usage, site.daily_requests) == (200, 1)
+
+
+def test_a_release_gives_back_tokens_and_requests(settings, user):
+    settings.AI_ASSISTANT_USER_REQUESTS_PER_MINUTE = 5
+    grant = admit(rows=[quota_row(user, daily_limit=1000)], input_tokens=10, max_tokens=10)
+    assert TokenQuota.objects.get(user=user).minute_requests == 1
+    admission.release(grant)
+    quota = TokenQuota.objects.get(user=user)
+    assert (quota.daily_usage, quota.weekly_usage, quota.minute_requests) == (0, 0, 0)
+
+
+@dataclass
+class Failing:
+    """A Conversation whose store fails after writing: stands for any error while storing."""
+
+    user: object
+    stored: bool = False
+
+    def plan(self, verdict):
+        return Plan(prompt=Prompt(messages=[]), estimate=Estimate(100, 200))
+
+    def budget_rows(self):
+        return [budgets.user_row(self.user), budgets.site_row(anonymous=False)]
+
+    def store(self, verdict, plan):
+        GlobalBudget.objects.filter(pk=1).update(minute_requests=99)  # rolled back
+        raise ValueError("storing failed")
+
+
+def test_a_turn_whose_store_fails_gives_its_reservation_back(user):
+    with pytest.raises(ValueError, match="storing failed"):
+        admit_and_store(Failing(user), verdict=None)
+    quota = TokenQuota.objects.get(user=user)
+    site = GlobalBudget.objects.get(pk=1)
+    assert (quota.daily_usage, site.daily_token_usage, site.daily_requests) == (0, 0, 0)
+    assert site.minute_requests == 0
 
 
 def test_a_burst_takes_exactly_as_many_stream_slots_as_the_cap(settings):
