@@ -1,0 +1,1 @@
+"""Reproducible training of the learned injection stage (offline only; the server never imports it)."""
