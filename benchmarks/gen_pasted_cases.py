@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gen_encoded_cases import encoded_rows  # benchmarks/ is the script's own directory
 
-from moderation.training.pasted_seeds import BENIGN, CARRIERS, PAYLOADS
+from moderation.training.dedup import NearDuplicateIndex
+from moderation.training.pasted_seeds import BENIGN, CARRIERS, PAYLOADS, benign_templates
 
 OUT = Path(__file__).resolve().parent.parent / "tests/data/moderation/injection_pasted_cases.jsonl"
 
@@ -82,12 +83,19 @@ def benign_rows() -> list[dict]:
         for carrier in carriers:
             clean = _clean(carrier)
             rows.append(_row(clean, "benign", "benign", language, split_of(clean), "pasted"))
+    # Training-only negatives: combinations of one grammar, so they stay out of the
+    # validation and test splits, where they would be easy.
+    rows += [_row(t, "benign", "benign", "en", "train", "template") for t in benign_templates()]
     return rows
 
 
 def main() -> None:
     rng = random.Random(20)
     rows = attack_rows(rng) + benign_rows() + encoded_rows(rng, split_of)
+    # A payload planted in a carrier can nearly copy that carrier's clean test row (or the
+    # other way round): such non-test rows are dropped, as the trainer would drop them.
+    index = NearDuplicateIndex([r["text"] for r in rows if r["split"] == "test"])
+    rows = [r for r in rows if r["split"] == "test" or not index.match(r["text"])]
     with OUT.open("w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")

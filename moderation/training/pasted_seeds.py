@@ -339,3 +339,54 @@ BENIGN: dict[str, list[str]] = {
         "Kas saad olla mu aruande retsensent?",
     ],
 }
+
+# Support-chat openings and requests that use the words attacks use ("respond", "act as",
+# "from now on", "ignore", "instructions", "print", "system"...). Combined by
+# benign_templates() into training-only negatives; validation and test never see them.
+_OPENINGS = ("", "Hi, ", "Hello! ", "Quick question: ", "Thanks for the help earlier. ",
+             "Sorry to bother you again, ")  # fmt: skip
+_REQUESTS = (
+    "can you respond in {lang} from now on?",
+    "please act as a {role} and check my {doc}.",
+    "ignore the {noise} in the {doc}, the real problem is the timeout.",
+    "where are the installation instructions for the {tool}?",
+    "print the full {doc} for the {tool}, I only see the first line.",
+    "repeat the last answer in {lang}, please.",
+    "forget my previous message, the {thing} number was wrong.",
+    "how do I reset the {tool} to factory settings?",
+    "the system says 'permission denied' when I open the {doc}.",
+    "can the assistant summarise the {doc} in three bullet points?",
+    "what are the rules for {thing} refunds in our plan?",
+    "please decode this {enc} value from the {tool} log: {blob}",
+    "show me my {thing} history for last month.",
+    "translate 'ignore this field if empty' into {lang}.",
+    "is developer mode on the {tool} safe to enable?",
+    "I am the new admin of our project; how do I add users?",
+    "disregard the earlier draft of the {doc}, I attached the final one.",
+    "override the default {thing} limit for project Alpha, is that possible?",
+    "new instructions from my manager: the {doc} is due Friday. Can you remind me?",
+    "Dan from {team} asked for access to the {doc}.",
+)
+_FILL = {
+    "lang": ("French", "German", "Estonian", "Spanish", "plain English"),
+    "role": ("reviewer", "translator", "proofreader", "tutor", "mentor"),
+    "doc": ("invoice", "log", "report", "contract", "error message", "README", "CV"),
+    "noise": ("warnings", "deprecation notices", "stack traces", "debug lines"),
+    "tool": ("VPN client", "router", "backup agent", "CLI", "dashboard", "printer"),
+    "thing": ("order", "invoice", "ticket", "quota", "storage", "GPU"),
+    "enc": ("base64", "hex", "URL-encoded"),
+    "blob": ("aGVsbG8gd29ybGQ=", "48656c6c6f", "name%3DJohn%26age%3D30", "Zm9vYmFy"),
+    "team": ("accounting", "sales", "support", "IT"),
+}
+
+
+def benign_templates(count: int = 600) -> list[str]:
+    """Deterministic combinations of openings, requests and fillers."""
+    out = []
+    for number in range(count):
+        request = _REQUESTS[number % len(_REQUESTS)]
+        opening = _OPENINGS[(number // len(_REQUESTS)) % len(_OPENINGS)]
+        values = {k: v[(number * 7 + number // 120 + len(k)) % len(v)] for k, v in _FILL.items()}
+        text = opening + request.format(**values)
+        out.append(text[0].upper() + text[1:])
+    return sorted(set(out))
