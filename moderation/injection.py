@@ -180,14 +180,18 @@ def _obfuscation_hits(
 ) -> list[Hit]:
     whole = (0, norm.source_length)
     hits = []
+    inner: list[Hit] = []
+    if norm.tag_payload and depth < _MAX_DEPTH:
+        inner = _scan(norm.tag_payload, allowlist, depth + 1, memo)
+        hits += [Hit(h.category, h.weight, *whole) for h in inner]
     if norm.tag_payload:
-        # Tag characters render as nothing: text hidden in them is meant for the model only.
-        hits.append(Hit(OBFUSCATION, 0.9, *whole))
-        if depth < _MAX_DEPTH:
-            inner = _scan(norm.tag_payload, allowlist, depth + 1, memo)
-            hits += [Hit(h.category, h.weight, *whole) for h in inner]
+        # Tag characters render as nothing: text hidden in them is meant for the model
+        # only. Hidden instructions are critical; hidden harmless text is a cue.
+        hits.append(Hit(OBFUSCATION, 0.9 if score(tuple(inner)) >= 0.3 else 0.25, *whole))
     if norm.invisible and (has_hits or norm.invisible >= 3):
-        hits.append(Hit(OBFUSCATION, 0.5 if has_hits else 0.3, *whole))
+        # Zero-width characters are decoded by normalize(): the rules already read through
+        # them, so without a hit they are only a cue (pasted web text is full of them).
+        hits.append(Hit(OBFUSCATION, 0.5 if has_hits else 0.25, *whole))
     return hits
 
 

@@ -1,4 +1,5 @@
-"""Encoded payloads worth a second scan: base64 and hex runs, reversed and ROT13 views."""
+"""Encoded payloads worth a second scan: base16/32/64/85 and the other encodings of
+moderation.decoders, and reversed and Caesar-shifted views recognised by their words."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import base64
 import binascii
 import codecs
 import re
+
+from moderation.decoders import decoded_runs
 
 _MAX_PAYLOADS = 20
 # Left-to-right scanning already yields maximal runs, so no look-behind is needed.
@@ -36,17 +39,52 @@ def decoded_payloads(raw: str) -> list[tuple[int, int, str]]:
                 found.append((match.start(), match.end(), decoded))
             if len(found) >= _MAX_PAYLOADS:
                 return found
+    found += decoded_runs(raw, _MAX_PAYLOADS - len(found))
     return found
 
 
 def transformed_views(folded: str) -> list[str]:
-    """The reversed and ROT13 readings of the text, when it carries a cue for them."""
+    """Reversed and Caesar-shifted readings of the text: when it carries a cue for them, or
+    when the reading has far more common words than the text itself (no cue needed)."""
     views = []
-    if _REVERSED_CUES.search(folded):
+    if _REVERSED_CUES.search(folded) or _reads_better(folded, folded[::-1]):
         views.append(folded[::-1])
     if _ROT13_CUE.search(folded):
         views.append(codecs.encode(folded, "rot13"))
+    elif _few_words(folded):
+        views += [shifted for shifted in _caesar_views(folded) if _reads_better(folded, shifted)]
     return views
+
+
+# Frequent English words: a shift or reversal that turns gibberish into these is a cipher.
+_COMMON = frozenset((
+    "the", "and", "you", "your", "to", "of", "a", "in", "is", "are", "all", "for", "with",
+    "this", "that", "it", "be", "not", "on", "me", "my", "now", "from", "any", "every",
+    "send", "ignore", "previous", "instructions", "rules", "system", "prompt", "reveal",
+    "forget", "print", "hidden", "password", "tell", "what", "do",
+))  # fmt: skip
+_WORDS_RE = re.compile(r"[a-z]+")
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+_SHIFT_TABLES = [str.maketrans(_ALPHABET, _ALPHABET[k:] + _ALPHABET[:k]) for k in range(1, 26)]
+_CIPHER_WINDOW = 2000  # a cipher is a short message; long text is read as it is
+
+
+def _common_share(text: str) -> float:
+    words = _WORDS_RE.findall(text[:_CIPHER_WINDOW])
+    return sum(w in _COMMON for w in words) / len(words) if len(words) >= 4 else 0.0
+
+
+def _few_words(folded: str) -> bool:
+    return len(folded) >= 16 and _common_share(folded) < 0.12
+
+
+def _reads_better(original: str, view: str) -> bool:
+    return _common_share(view) >= 0.25 and _common_share(view) > 2 * _common_share(original)
+
+
+def _caesar_views(folded: str) -> list[str]:
+    head = folded[:_CIPHER_WINDOW]
+    return [head.translate(table) for table in _SHIFT_TABLES]
 
 
 def _decode_base64(run: str) -> str:

@@ -106,8 +106,11 @@ def fold_pattern(pattern: str) -> str:
     return "".join(c if c.isascii() else fold_char(c) for c in pattern)
 
 
+@lru_cache(maxsize=32)
 def normalize(text: str) -> Normalized:
-    """Fold `text` for matching; cheap for plain ASCII, which is most chat traffic."""
+    """Fold `text` for matching; cheap for plain ASCII, which is most chat traffic.
+
+    Cached: the rules, the decoded payloads and the learned stage fold the same text."""
     if text.isascii():
         folded, origin, invisible, payload = text.lower(), None, 0, ""
     else:

@@ -242,6 +242,7 @@ def _evaluate(
         action=etype.tier,
         masked=mask(value),
         display_name=etype.display_name,
+        stage="pii",
     )
 
 
@@ -328,7 +329,7 @@ def _with_copies(text: str, findings: list[Finding]) -> list[Finding]:
         while at != -1:
             if (at, at + len(value)) not in spans:
                 extra.append(Finding(f.kind, f.category, at, at + len(value), f.confidence,
-                                     f.action, f.masked, f.display_name))  # fmt: skip
+                                     f.action, f.masked, f.display_name, "pii"))  # fmt: skip
             at = text.find(value, at + 1)
     return [*findings, *extra]
 

@@ -1,1 +1,1 @@
-"""Reproducible training of the learned injection stage (offline only; the server never imports it)."""
+"""Offline, reproducible training of the learned injection stage (never imported by the server)."""

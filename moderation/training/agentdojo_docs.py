@@ -60,7 +60,7 @@ def _documents(node: object) -> list[str]:
         if long_values and len(strings) >= 2:
             found.append(_render(node))
         else:
-            found += [v for v in long_values]
+            found += long_values
         for value in node.values():
             if isinstance(value, (dict, list)):
                 found += _documents(value)

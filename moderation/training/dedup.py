@@ -14,7 +14,7 @@ NEAR_DUPLICATE = 0.8
 
 
 def shingles(text: str, n: int = 5) -> frozenset[str]:
-    """Character n-grams of the whitespace-collapsed, lower-cased text (the text itself if short)."""
+    """Character n-grams of the whitespace-collapsed, lower-cased text (itself if short)."""
     flat = " ".join(text.lower().split())
     if len(flat) <= n:
         return frozenset([flat])
