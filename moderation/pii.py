@@ -197,7 +197,8 @@ def _confidence(etype: EntityType, rule: Rule, scan: _Scan, span: tuple[int, int
     """Base weight, + checksum bonus, + boost word nearby, - documentation word nearby."""
     score = (rule.base if rule.base is not None else etype.base) + rule.bonus
     boost = _boost_regex(etype.code)
-    if etype.needs_keyword:
+    needs_keyword = etype.needs_keyword if rule.needs_keyword is None else rule.needs_keyword
+    if needs_keyword:
         # Without a check digit only the keyword separates an SSN from an invoice number,
         # so it must sit close: a "phone" two sentences away does not count.
         if boost is None or not scan.near(*span, boost, KEYWORD_WINDOW):
