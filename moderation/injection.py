@@ -87,11 +87,34 @@ def _scan(text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo) -> lis
     return memo[key]
 
 
+# Talking about injection: a quoted attack phrase in such a message is an example.
+_DISCUSSION = re.compile(
+    r"prompt injections?\b|jailbreak(?:s|ing)? (?:work|detect|prevent)|\battackers?\b|"
+    r"\bwhy does\b|\bwhat is\b|\bhow (?:do|does|can|to|should) (?:\w+ ){0,2}(?:detect|"
+    r"prevent|block|stop|defend|protect|handle)|\bexamples? of\b|\bsecurity training\b"
+)
+_QUOTES = "'\"“”‘’«»`"
+
+
+def _quoted_example(folded: str, start: int, end: int) -> bool:
+    """The span sits inside quotes on its line, in a message that discusses injection."""
+    line_start = folded.rfind("\n", 0, start) + 1
+    line_end = folded.find("\n", end)
+    before = folded[line_start:start]
+    after = folded[end : line_end if line_end != -1 else len(folded)]
+    opened = any(before.count(q) % 2 for q in "'\"`") or any(q in before for q in "“‘«")
+    closed = any(q in after for q in _QUOTES)
+    return opened and closed and _DISCUSSION.search(folded) is not None
+
+
 def _scan_once(text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo) -> list[Hit]:
     norm = normalize(text)
     folded = _mask_allowlisted(norm.text, allowlist)
     positions = trigger_positions(folded)
-    hits = [_hit(norm, ALL_RULES[h.number], h.start, h.end) for h in run_rules(folded, positions)]
+    hits = [
+        _hit(norm, ALL_RULES[h.number], h.start, h.end, _quoted_example(folded, h.start, h.end))
+        for h in run_rules(folded, positions)
+    ]
     if norm.leet:
         leet = _mask_allowlisted(norm.leet, allowlist)
         changed = _diff_spans(folded, leet) if allowlist else list(norm.leet_spans)
@@ -102,8 +125,10 @@ def _scan_once(text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo) -
     return hits
 
 
-def _hit(norm: Normalized, rule: Rule, start: int, end: int) -> Hit:
-    return Hit(rule.category, rule.weight, *norm.span(start, end))
+def _hit(norm: Normalized, rule: Rule, start: int, end: int, example: bool = False) -> Hit:
+    # A quoted example in a discussion of injection is a weak cue, not an attack.
+    weight = min(rule.weight, 0.25) if example else rule.weight
+    return Hit(rule.category, weight, *norm.span(start, end))
 
 
 def _diff_spans(plain: str, leet: str) -> list[tuple[int, int]]:

@@ -52,9 +52,9 @@ ML_INDIRECT_RULES: tuple[Rule, ...] = (
         0.75,
         "jede antwort|chaque réponse|chaque reponse|cada respuesta|ogni risposta|"
         "каждого ответа|каждый ответ|iga vastuse",
-        r"(?<!\w)(?:f[uü]ge[^.\n]{0,60}(?:in|an) jede antwort|(?:ajoute|ajoutez)[^.\n]{0,60}"
-        r"chaque r[eé]ponse|a[nñ]ade[^.\n]{0,60}cada respuesta|aggiungi[^.\n]{0,60}ogni "
-        r"risposta|добавляй[^.\n]{0,60}каждо(?:го|м|й) ответ\w*|lisa[^.\n]{0,60}iga vastuse)",
+        r"(?<!\w)(?:f[uü]ge(?:[^.\n]|\.(?=\w)){0,60}(?:in|an) jede antwort|(?:ajoute|ajoutez)(?:[^.\n]|\.(?=\w)){0,60}"
+        r"chaque r[eé]ponse|a[nñ]ade(?:[^.\n]|\.(?=\w)){0,60}cada respuesta|aggiungi(?:[^.\n]|\.(?=\w)){0,60}ogni "
+        r"risposta|добавляй(?:[^.\n]|\.(?=\w)){0,60}каждо(?:го|м|й) ответ\w*|lisa(?:[^.\n]|\.(?=\w)){0,60}iga vastuse)",
         lead=70,
     ),
     rule(

@@ -33,7 +33,7 @@ POSITIVES = [
      "sk-ant-api03-Zq8rT2vLx9QwE4nB7mK1pS6dF3gH0jYuIoPaZxCvB5nM3"),
     ("pii_npm_token", "//registry.npmjs.org/:_authToken=npm_q8Zr4TmW2nXc7Lp9Vb3Hs6Kd1Fg5Jy0Ae8Ru",
      "npm_q8Zr4TmW2nXc7Lp9Vb3Hs6Kd1Fg5Jy0Ae8Ru"),
-    ("pii_pypi_token", "password = pypi-AgEIcHlwaS5vcmcCJGQ4ZjJmZTk4LWJkYzQtNGE3Zi05ZDM4LWIxYzQ5NTQ5",
+    ("pii_pypi_token", "token pypi-AgEIcHlwaS5vcmcCJGQ4ZjJmZTk4LWJkYzQtNGE3Zi05ZDM4LWIxYzQ5NTQ5",
      "pypi-AgEIcHlwaS5vcmcCJGQ4ZjJmZTk4LWJkYzQtNGE3Zi05ZDM4LWIxYzQ5NTQ5"),
     ("pii_slack_token", "bot uses xoxb-50817342961-739104628351-aB3dE5gH7jK9mN2pQ4rS6tU8",
      "xoxb-50817342961-739104628351-aB3dE5gH7jK9mN2pQ4rS6tU8"),
