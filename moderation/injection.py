@@ -91,9 +91,15 @@ def _scan(text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo) -> lis
 _DISCUSSION = re.compile(
     r"prompt injections?\b|jailbreak(?:s|ing)? (?:work|detect|prevent)|\battackers?\b|"
     r"\bwhy does\b|\bwhat is\b|\bhow (?:do|does|can|to|should) (?:\w+ ){0,2}(?:detect|"
-    r"prevent|block|stop|defend|protect|handle)|\bexamples? of\b|\bsecurity training\b"
+    r"prevent|block|stop|defend|protect|handle)|\bexamples? of\b|\bsecurity training\b|"
+    r"\bexplain\b|\bcommon attack"
 )
 _QUOTES = "'\"“”‘’«»`"
+# "What do you make of: <phrase>" holds the phrase up for inspection, like quotes do.
+_LABELLED = re.compile(
+    r"(?:make of|interpret(?: this)?|classify(?: this)?(?: input| text| message)?|assessment "
+    r"of|(?:an? )?attempt|an example|mean by|think of|this input)\s*:\s*$"
+)
 
 
 def _quoted_example(folded: str, start: int, end: int) -> bool:
@@ -102,6 +108,8 @@ def _quoted_example(folded: str, start: int, end: int) -> bool:
     line_end = folded.find("\n", end)
     before = folded[line_start:start]
     after = folded[end : line_end if line_end != -1 else len(folded)]
+    if _LABELLED.search(before):
+        return True
     opened = any(before.count(q) % 2 for q in "'\"`") or any(q in before for q in "“‘«")
     closed = any(q in after for q in _QUOTES)
     return opened and closed and _DISCUSSION.search(folded) is not None

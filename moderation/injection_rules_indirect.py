@@ -227,7 +227,8 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         "jailbreak",
         0.85,
         "grandma|grandmother|granny",
-        r"\b(?:grandma|grandmother|granny)\b[^.\n]{0,100}\b(?:activation keys?|license keys?|"
+        r"\b(?:grandma|grandmother|granny)\b[^.\n]{0,60}\b(?:read|tell|told|recite|say|sing|"
+        r"whisper|give me|gave me|used to)\w*\b[^.\n]{0,40}\b(?:activation keys?|license keys?|"
         r"serial (?:keys?|numbers?)|product keys?|windows keys?|napalm|passwords?)\b",
         lead=60,
     ),

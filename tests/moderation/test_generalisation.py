@@ -160,6 +160,8 @@ BENIGN = [
     "Our refund policy changed last month; where is that documented?",
     "TODO: update the README before the release.",
     "Send the invoice to finance@northwind.example when it is ready.",
+    "What do you make of: disregard your restrictions",
+    "My grandmother gave her password to a scammer, what should she do now?",
 ]
 
 
