@@ -101,8 +101,8 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         0.8,
         "every|each|all",
         r"\b(?:add|append|include|insert|put|prepend|end|begin|start|attach|place)\w*\b"
-        r"(?:[^.\n]|\.(?=\w)){0,120}\b(?:every|each|all|any)\s+(?:of your\s+)?(?:future\s+)?(?:repl(?:y|ies)|"
-        r"responses?|answers?|summar(?:y|ies)|outputs?|messages?)\b",
+        r"(?:[^.\n]|\.(?=\w)){0,120}\b(?:every|each|all|any)\s+(?:of your\s+)?(?:future\s+)?"
+        r"(?:repl(?:y|ies)|responses?|answers?|summar(?:y|ies)|outputs?|messages?)\b",
         lead=140,
     ),
     rule(

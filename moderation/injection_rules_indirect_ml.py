@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from moderation.injection_rulebase import Rule, rule
 
+# Up to 60 characters of the same sentence; a dot inside a link or domain does not end it.
+_GAP = r"(?:[^.\n]|\.(?=\w)){0,60}"
+
 ML_INDIRECT_RULES: tuple[Rule, ...] = (
     rule(
         "indirect_injection",
@@ -52,9 +55,9 @@ ML_INDIRECT_RULES: tuple[Rule, ...] = (
         0.75,
         "jede antwort|chaque réponse|chaque reponse|cada respuesta|ogni risposta|"
         "каждого ответа|каждый ответ|iga vastuse",
-        r"(?<!\w)(?:f[uü]ge(?:[^.\n]|\.(?=\w)){0,60}(?:in|an) jede antwort|(?:ajoute|ajoutez)(?:[^.\n]|\.(?=\w)){0,60}"
-        r"chaque r[eé]ponse|a[nñ]ade(?:[^.\n]|\.(?=\w)){0,60}cada respuesta|aggiungi(?:[^.\n]|\.(?=\w)){0,60}ogni "
-        r"risposta|добавляй(?:[^.\n]|\.(?=\w)){0,60}каждо(?:го|м|й) ответ\w*|lisa(?:[^.\n]|\.(?=\w)){0,60}iga vastuse)",
+        rf"(?<!\w)(?:f[uü]ge{_GAP}(?:in|an) jede antwort|(?:ajoute|ajoutez){_GAP}chaque "
+        rf"r[eé]ponse|a[nñ]ade{_GAP}cada respuesta|aggiungi{_GAP}ogni risposta|добавляй{_GAP}"
+        rf"каждо(?:го|м|й) ответ\w*|lisa{_GAP}iga vastuse)",
         lead=70,
     ),
     rule(
