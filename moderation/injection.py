@@ -36,6 +36,7 @@ _LEET_WORDS = frozenset(
 )  # fmt: skip
 _WORD_RE = re.compile(r"[a-z]+")
 _DIFF_CHUNK = 64
+_DENSE_LEET = 3  # leet words from which the leet view is also given to the learned stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +51,21 @@ class Hit:
 class InjectionResult:
     score: float
     hits: tuple[Hit, ...]  # the strongest hit per category
+    # Readable text found by decoding the message (start, end, text), for the learned
+    # stage: an encoded instruction is scored as what it says, not as what it looks like.
+    decoded: tuple[tuple[int, int, str], ...] = ()
 
 
 def detect(text: str, *, allowlist: tuple[str, ...] = ()) -> InjectionResult:
     """Score `text` for prompt injection (0..1) and list the strongest hit per category."""
-    hits = _scan(text, allowlist, 0, {})
+    decoded: list[tuple[int, int, str]] = []
+    hits = _scan(text, allowlist, 0, {}, decoded)
     strongest: dict[str, Hit] = {}
     for hit in hits:
         if hit.category not in strongest or hit.weight > strongest[hit.category].weight:
             strongest[hit.category] = hit
     ordered = tuple(sorted(strongest.values(), key=lambda h: (-h.weight, h.category)))
-    return InjectionResult(score=score(ordered), hits=ordered)
+    return InjectionResult(score=score(ordered), hits=ordered, decoded=tuple(decoded))
 
 
 def score(hits: tuple[Hit, ...]) -> float:
@@ -76,14 +81,17 @@ def score(hits: tuple[Hit, ...]) -> float:
 
 
 _Memo = dict[tuple[str, int], list["Hit"]]
+_Sink = list[tuple[int, int, str]] | None
 
 
-def _scan(text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo) -> list[Hit]:
+def _scan(
+    text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo, sink: _Sink = None
+) -> list[Hit]:
     # A payload repeated in one message (or a tag payload equal to a base64 one) is
-    # decoded once and scanned once.
+    # decoded once and scanned once. `sink` collects the top level's decoded readings.
     key = (text, depth)
     if key not in memo:
-        memo[key] = _scan_once(text, allowlist, depth, memo)
+        memo[key] = _scan_once(text, allowlist, depth, memo, sink)
     return memo[key]
 
 
@@ -115,7 +123,9 @@ def _quoted_example(folded: str, start: int, end: int) -> bool:
     return opened and closed and _DISCUSSION.search(folded) is not None
 
 
-def _scan_once(text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo) -> list[Hit]:
+def _scan_once(
+    text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo, sink: _Sink
+) -> list[Hit]:
     norm = normalize(text)
     folded = _mask_allowlisted(norm.text, allowlist)
     positions = trigger_positions(folded)
@@ -128,8 +138,13 @@ def _scan_once(text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo) -
         changed = _diff_spans(folded, leet) if allowlist else list(norm.leet_spans)
         hits += _leet_hits(norm, folded, leet, changed, positions, hits)
     hits += _obfuscation_hits(norm, bool(hits), allowlist, depth, memo)
+    if sink is not None:
+        if norm.tag_payload:
+            sink.append((0, len(text), norm.tag_payload))
+        if len(norm.leet_spans) >= _DENSE_LEET:
+            sink.append((0, len(text), norm.leet))
     if depth < _MAX_DEPTH:
-        hits += _payload_hits(text, folded, allowlist, depth, memo)
+        hits += _payload_hits(text, folded, allowlist, depth, memo, sink)
     return hits
 
 
@@ -229,15 +244,19 @@ def _obfuscation_hits(
 
 
 def _payload_hits(
-    raw: str, folded: str, allowlist: tuple[str, ...], depth: int, memo: _Memo
+    raw: str, folded: str, allowlist: tuple[str, ...], depth: int, memo: _Memo, sink: _Sink
 ) -> list[Hit]:
     hits = []
     for start, end, decoded in decoded_payloads(raw):
+        if sink is not None:
+            sink.append((start, end, decoded))
         inner = _scan(decoded, allowlist, depth + 1, memo)
         if score(tuple(inner)) >= 0.3:
             hits.append(Hit(ENCODING, max(0.85, max(h.weight for h in inner)), start, end))
             hits += [Hit(h.category, h.weight, start, end) for h in inner]
     for transformed in transformed_views(folded):
+        if sink is not None:
+            sink.append((0, len(raw), transformed))
         inner = _scan(transformed, allowlist, depth + 1, memo)
         if score(tuple(inner)) >= 0.5:
             hits.append(Hit(ENCODING, max(0.8, max(h.weight for h in inner)), 0, len(raw)))

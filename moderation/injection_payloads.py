@@ -44,47 +44,64 @@ def decoded_payloads(raw: str) -> list[tuple[int, int, str]]:
 
 
 def transformed_views(folded: str) -> list[str]:
-    """Reversed and Caesar-shifted readings of the text: when it carries a cue for them, or
-    when the reading has far more common words than the text itself (no cue needed)."""
+    """Reversed and Caesar-shifted readings: the whole text when it carries a cue for them,
+    and every line (or run of lines) whose words read as common English once reversed or
+    shifted, so a cipher line pasted between plain ones is read too (no cue needed)."""
     views = []
-    if _REVERSED_CUES.search(folded) or _reads_better(folded, folded[::-1]):
+    if _REVERSED_CUES.search(folded):
         views.append(folded[::-1])
     if _ROT13_CUE.search(folded):
         views.append(codecs.encode(folded, "rot13"))
-    elif _few_words(folded):
-        views += [shifted for shifted in _caesar_views(folded) if _reads_better(folded, shifted)]
-    return views
+    readings: dict[int, list[str]] = {}
+    for line in folded[:_CIPHER_SPAN].split("\n"):
+        key = _best_reading(line)
+        if key is not None:
+            readings.setdefault(key, []).append(line)
+    for key, lines in readings.items():
+        text = "\n".join(lines)
+        views.append(text[::-1] if key == _REVERSE else text.translate(_SHIFT_TABLES[key]))
+    return list(dict.fromkeys(views))[:_MAX_VIEWS]
 
 
 # Frequent English words: a shift or reversal that turns gibberish into these is a cipher.
 _COMMON = frozenset((
-    "the", "and", "you", "your", "to", "of", "a", "in", "is", "are", "all", "for", "with",
+    "the", "and", "you", "your", "to", "of", "in", "is", "are", "all", "for", "with",
     "this", "that", "it", "be", "not", "on", "me", "my", "now", "from", "any", "every",
     "send", "ignore", "previous", "instructions", "rules", "system", "prompt", "reveal",
-    "forget", "print", "hidden", "password", "tell", "what", "do",
+    "forget", "print", "hidden", "password", "tell", "what", "do", "were", "before", "give",
 ))  # fmt: skip
-_WORDS_RE = re.compile(r"[a-z]+")
+_WORDS_RE = re.compile(r"[a-z]{2,}")
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
-_SHIFT_TABLES = [str.maketrans(_ALPHABET, _ALPHABET[k:] + _ALPHABET[:k]) for k in range(1, 26)]
-_CIPHER_WINDOW = 2000  # a cipher is a short message; long text is read as it is
+_SHIFT_TABLES = [str.maketrans(_ALPHABET, _ALPHABET[k:] + _ALPHABET[:k]) for k in range(26)]
+_REVERSE = -1
+# Each common word as it reads under every cipher: Caesar shift k (the reading is shift
+# 26 - k) or reversal. One dictionary look-up per word finds the cipher of a line.
+_CIPHERED = {word.translate(_SHIFT_TABLES[26 - k]): k for word in _COMMON for k in range(1, 26)}
+_CIPHERED.update({word[::-1]: _REVERSE for word in _COMMON if word[::-1] != word})
+_CIPHER_SPAN = 20000  # a cipher is a short message; further text is read as it is
+_MAX_VIEWS = 6
+_MIN_WORDS = 4
 
 
-def _common_share(text: str) -> float:
-    words = _WORDS_RE.findall(text[:_CIPHER_WINDOW])
-    return sum(w in _COMMON for w in words) / len(words) if len(words) >= 4 else 0.0
-
-
-def _few_words(folded: str) -> bool:
-    return len(folded) >= 16 and _common_share(folded) < 0.12
-
-
-def _reads_better(original: str, view: str) -> bool:
-    return _common_share(view) >= 0.25 and _common_share(view) > 2 * _common_share(original)
-
-
-def _caesar_views(folded: str) -> list[str]:
-    head = folded[:_CIPHER_WINDOW]
-    return [head.translate(table) for table in _SHIFT_TABLES]
+def _best_reading(line: str) -> int | None:
+    """The cipher under which most of the line's words are common ones, if it reads
+    far better that way than as written."""
+    words = _WORDS_RE.findall(line)
+    if len(words) < _MIN_WORDS:
+        return None
+    plain = 0
+    votes: dict[int, int] = {}
+    for word in words:
+        if word in _COMMON:
+            plain += 1
+        key = _CIPHERED.get(word)
+        if key is not None:
+            votes[key] = votes.get(key, 0) + 1
+    if not votes:
+        return None
+    key, count = max(votes.items(), key=lambda item: item[1])
+    share = count / len(words)
+    return key if share >= 0.25 and count > 2 * plain and count >= 2 else None
 
 
 def _decode_base64(run: str) -> str:

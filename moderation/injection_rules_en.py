@@ -89,7 +89,7 @@ RESET: tuple[Rule, ...] = (
         0.85,
         "reset|clear|wipe|restart|start|begin",
         r"\b(?:reset|clear|wipe|erase|purge|restart)\s+(?:all\s+)?(?:of\s+)?(?:your|the "
-        r"(?:ai'?s?|assistant'?s?|model'?s?|system'?s?))\s+(?:\w+\s+)?(?:instructions|rules|"
+        r"(?:ai|assistant|model|system)'s?)\s+(?:\w+\s+)?(?:instructions|rules|"
         r"memory|context|programming|guidelines|directives|training|prompt|settings)\b",
     ),
     rule(
@@ -142,6 +142,30 @@ PERSONA: tuple[Rule, ...] = (
         r"\b(?:assume|adopt|take on|switch to|change to|enter)\s+(?:the|a|an|your)?\s*"
         r"(?:new|different|alternate|alternative|unrestricted|evil|secret)\s+"
         r"(?:role|persona|personality|character|identity|mode)\b",
+    ),
+    # A persona, identity or version of itself that the assistant is to take on, defined
+    # by having no rules (DAN's family, in paraphrase).
+    rule(
+        "persona_hijack",
+        0.85,
+        "persona|personality|character|identity|alter ego|version of",
+        r"\b(?:become|adopt|assume|take on|switch (?:in)?to|change (?:in)?to|turn (?:in)?to|"
+        r"transform (?:in)?to|play|be|you are now|enter|activate)\s+(?:\w+\s+){0,3}?"
+        r"(?:persona|personality|character|identity|alter ego|version of (?:yourself|you))\b"
+        r"[^.\n]{0,30}?\b(?:with no|without(?: any)?|free (?:of|from)|(?:that|who) (?:has|"
+        r"have|knows?) no|not bound by|unbound by)\s+(?:\w+\s+)?(?:rules|restrictions|limits|"
+        r"limitations|filters|guidelines|ethics|morals|boundaries|censorship|constraints)\b",
+        lead=80,
+    ),
+    rule(
+        "persona_hijack",
+        0.85,
+        "pretend|imagine|suppose|assume|act as if|let's say|believe",
+        r"\b(?:pretend|imagine|suppose|assume|act as if|let'?s say|believe)\s+(?:that\s+)?"
+        r"you (?:have|had|are under|were under|operate with|are free of|were free of)\s+"
+        r"(?:no|zero)\s+(?:\w+\s+)?(?:rules|restrictions|limits|limitations|filters|"
+        r"guidelines|ethics|morals|boundaries|censorship|constraints|content polic(?:y|ies))\b",
+        lead=20,
     ),
 )
 
@@ -243,7 +267,8 @@ MODES_AND_BYPASS: tuple[Rule, ...] = (
         r"override|get around|skip|lift|drop|suspend)\s+(?:all\s+)?(?:of\s+)?(?:your|its|the "
         r"(?:ai|assistant|model|chatbot)'?s?)\s+(?:\w+\s+)?(?:filters?|guardrails?|"
         r"restrictions|safeguards|safety|moderation|censorship|alignment|ethics|limitations|"
-        r"content polic(?:y|ies)|rules|programming|morals|principles)\b",
+        r"content polic(?:y|ies)|rules|programming|morals|principles|guidelines|values|"
+        r"boundaries|constraints)\b",
     ),
     rule(
         "safety_bypass",
@@ -260,6 +285,18 @@ MODES_AND_BYPASS: tuple[Rule, ...] = (
     rule(
         "safety_bypass",
         0.9,
+        "override",
+        r"(?:(?:^|[\[(#*>!.:\-]\s*)(?:system|safety|security|admin|master|root|developer) "
+        r"override\b\s*(?:[:!\-\])]|(?:code|mode|protocol|command|sequence|enabled|engaged|"
+        r"activated|accepted|granted|initiated|in effect)\b)|\b(?:initiate|activate|execute|"
+        r"engage|enable|invoke|authori[sz]e|perform|run)\s+(?:an?\s+|the\s+)?(?:system|safety|"
+        r"security|admin|master|root|developer) override\b)",
+        lead=30,
+    ),
+    # The same words in a sentence ("the system override was authorised") are a cue.
+    rule(
+        "safety_bypass",
+        0.25,
         "override",
         r"\b(?:system|safety|security|admin|master|root|developer) override\b",
         lead=15,

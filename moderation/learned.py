@@ -8,6 +8,7 @@ moderation/training/train.py. Nothing is downloaded; inference is numpy.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -52,19 +53,33 @@ def load() -> Model:
     return Model(weights, bias, float(meta["threshold"]), meta)
 
 
-def score(text: str, norm: Normalized | None = None, model: Model | None = None) -> ModelScore:
-    """The model's probability for the most suspicious segment of `text`."""
+def score(
+    text: str,
+    norm: Normalized | None = None,
+    model: Model | None = None,
+    decoded: Iterable[tuple[int, int, str]] = (),
+) -> ModelScore:
+    """The model's probability for the most suspicious segment of `text`, or of a decoded
+    reading of it (start, end, text: from the rules' decoders), whichever is higher."""
     if not text.strip():
         return NO_SCORE
     model = model or load()
     norm = norm or normalize(text)
-    folded = norm.text
-    spans = segments(folded)
-    logits = segment_logits(folded, spans, model.weights, model.bias)
+    probability, start, end = _best_segment(norm, model)
+    best = ModelScore(probability, *norm.span(start, end))
+    for run_start, run_end, reading in decoded:
+        probability, _, _ = _best_segment(normalize(reading), model)
+        if probability > best.probability:
+            best = ModelScore(probability, run_start, run_end)
+    return best
+
+
+def _best_segment(norm: Normalized, model: Model) -> tuple[float, int, int]:
+    spans = segments(norm.text)
+    logits = segment_logits(norm.text, spans, model.weights, model.bias)
     best = int(np.argmax(logits))
-    probability = float(1.0 / (1.0 + np.exp(-logits[best])))
-    start, end = norm.span(*spans[best])
-    return ModelScore(round(probability, 4), start, end)
+    probability = round(float(1.0 / (1.0 + np.exp(-logits[best]))), 4)
+    return probability, *spans[best]
 
 
 def segment_logits(

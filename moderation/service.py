@@ -27,7 +27,11 @@ def scan(text: str) -> Verdict:
         return _fail_closed("injection", exc)
     try:
         # normalize() is cached, so the model reads the fold the rules just made.
-        model = learned.score(scanned, normalize(scanned)) if settings.model_enabled else None
+        model = (
+            learned.score(scanned, normalize(scanned), decoded=result.decoded)
+            if settings.model_enabled
+            else None
+        )
     except Exception as exc:
         return _fail_closed("model", exc)
     try:
