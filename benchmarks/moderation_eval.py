@@ -150,7 +150,11 @@ def main() -> None:
         parser.error("--misses is only for --set validation: test sets are not tuned on")
     logging.getLogger("moderation").setLevel(logging.ERROR)  # flagged-message logs are noise
     if args.set == "validation":
-        evaluate_injection("own validation", corpus.own("validation"), args.misses)
+        own = corpus.own("validation")
+        tools = [r for r in own if r.get("source") == corpus.TOOLDATA]
+        messages = [r for r in own if r.get("source") != corpus.TOOLDATA]
+        evaluate_injection("own validation, messages", messages, args.misses)
+        evaluate_injection("own validation, tool data", tools, args.misses)
         evaluate_injection("public validation", corpus.read(corpus.PUBLIC_VALIDATION), args.misses)
         evaluate_pii(args.misses, "dev")
         return

@@ -18,9 +18,10 @@ from moderation.injection_index import (
     run_rules,
     trigger_positions,
 )
+from moderation.injection_mentions import mentioned
 from moderation.injection_payloads import decoded_payloads, transformed_views
 from moderation.injection_rulebase import Rule
-from moderation.normalize import Normalized, normalize
+from moderation.normalize import Normalized, leet_lines, normalize
 
 __all__ = ["ALL_RULES", "Hit", "InjectionResult", "detect", "score"]
 
@@ -36,7 +37,7 @@ _LEET_WORDS = frozenset(
 )  # fmt: skip
 _WORD_RE = re.compile(r"[a-z]+")
 _DIFF_CHUNK = 64
-_DENSE_LEET = 3  # leet words from which the leet view is also given to the learned stage
+_DENSE_LEET = 3  # leet words from which leet lines are also given to the learned stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,34 +96,6 @@ def _scan(
     return memo[key]
 
 
-# Talking about injection: a quoted attack phrase in such a message is an example.
-_DISCUSSION = re.compile(
-    r"prompt injections?\b|jailbreak(?:s|ing)? (?:work|detect|prevent)|\battackers?\b|"
-    r"\bwhy does\b|\bwhat is\b|\bhow (?:do|does|can|to|should) (?:\w+ ){0,2}(?:detect|"
-    r"prevent|block|stop|defend|protect|handle)|\bexamples? of\b|\bsecurity training\b|"
-    r"\bexplain\b|\bcommon attack"
-)
-_QUOTES = "'\"“”‘’«»`"
-# "What do you make of: <phrase>" holds the phrase up for inspection, like quotes do.
-_LABELLED = re.compile(
-    r"(?:make of|interpret(?: this)?|classify(?: this)?(?: input| text| message)?|assessment "
-    r"of|(?:an? )?attempt|an example|mean by|think of|this input)\s*:\s*$"
-)
-
-
-def _quoted_example(folded: str, start: int, end: int) -> bool:
-    """The span sits inside quotes on its line, in a message that discusses injection."""
-    line_start = folded.rfind("\n", 0, start) + 1
-    line_end = folded.find("\n", end)
-    before = folded[line_start:start]
-    after = folded[end : line_end if line_end != -1 else len(folded)]
-    if _LABELLED.search(before):
-        return True
-    opened = any(before.count(q) % 2 for q in "'\"`") or any(q in before for q in "“‘«")
-    closed = any(q in after for q in _QUOTES)
-    return opened and closed and _DISCUSSION.search(folded) is not None
-
-
 def _scan_once(
     text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo, sink: _Sink
 ) -> list[Hit]:
@@ -130,8 +103,9 @@ def _scan_once(
     folded = _mask_allowlisted(norm.text, allowlist)
     positions = trigger_positions(folded)
     hits = [
-        _hit(norm, ALL_RULES[h.number], h.start, h.end, _quoted_example(folded, h.start, h.end))
+        _hit(norm, rule, h.start, h.end, mentioned(folded, h.start, h.end, rule.category))
         for h in run_rules(folded, positions)
+        if (rule := ALL_RULES[h.number])
     ]
     if norm.leet:
         leet = _mask_allowlisted(norm.leet, allowlist)
@@ -141,15 +115,16 @@ def _scan_once(
     if sink is not None:
         if norm.tag_payload:
             sink.append((0, len(text), norm.tag_payload))
-        if len(norm.leet_spans) >= _DENSE_LEET:
-            sink.append((0, len(text), norm.leet))
+        if len(norm.leet_spans) >= _DENSE_LEET and (lines := leet_lines(norm)):
+            sink.append((0, len(text), lines))
     if depth < _MAX_DEPTH:
         hits += _payload_hits(text, folded, allowlist, depth, memo, sink)
     return hits
 
 
 def _hit(norm: Normalized, rule: Rule, start: int, end: int, example: bool = False) -> Hit:
-    # A quoted example in a discussion of injection is a weak cue, not an attack.
+    # An attack phrase that is mentioned, not used (a quoted example, a description, a
+    # line of a story) is a weak cue.
     weight = min(rule.weight, 0.25) if example else rule.weight
     return Hit(rule.category, weight, *norm.span(start, end))
 

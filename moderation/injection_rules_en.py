@@ -3,7 +3,7 @@ safety bypass (assembled in order by moderation.injection_rules)."""
 
 from __future__ import annotations
 
-from moderation.injection_rulebase import Rule, rule, words
+from moderation.injection_rulebase import Rule, one_typo, rule, words
 
 _OVERRIDE_VERB = words(
     r"ignor(?:e|ing)", r"disregard(?:ing)?", r"forget(?:ting)?", r"overrid(?:e|ing)",
@@ -29,6 +29,7 @@ _RULE_NOUN = words(
     "constraints", "guardrails", "policies", "training", "restrictions", "commands",
     "orders", "guidance", r"system (?:prompt|message)", "principles", "protocols",
 )  # fmt: skip
+_TYPO_NOUN = words(one_typo("instructions"), one_typo("guidelines"), one_typo("directives"))
 _SOFT_NOUN = words("messages", "text", "context", "conversation", "input", "content")
 _BAD_PERSONA = words(
     "unrestricted", "unfiltered", "uncensored", "unchained", "unbound", "unlimited", "evil",
@@ -70,6 +71,14 @@ OVERRIDE: tuple[Rule, ...] = (
         r"(?:above|before|previously|prior|you (?:were|have been|'ve been) (?:told|given|"
         r"instructed|taught)|(?:you )?(?:know|learned))\b",
     ),
+    # The same order with the key noun misspelt ("ignore your previous instrutions").
+    rule(
+        "instruction_override",
+        0.9,
+        _OVERRIDE_TRIGGERS,
+        rf"\b{_OVERRIDE_VERB}\s+(?:{_FILLER}[\s,]+){{0,3}}{_STRONG_MOD}[\s,]+"
+        rf"(?:{_FILLER}[\s,]+){{0,3}}{_TYPO_NOUN}\b",
+    ),
     rule(
         "instruction_override",
         0.9,
@@ -95,7 +104,9 @@ RESET: tuple[Rule, ...] = (
     rule(
         "instruction_reset",
         0.8,
-        "new instruction|new rule|new directive|new task|new prompt|updated instruction|new system",
+        "new instruction|new rule|new directive|new task|new prompt|updated instruction|new system|"
+        "updated system|updated prompt|updated rule|revised system|revised instruction|"
+        "real instruction|real system",
         r"\b(?:(?:here|these) (?:are|is)\s+(?:your|the)\s+)?(?:new|updated|real|revised)\s+"
         r"(?:system\s+)?(?:instructions?|rules|directives?|task|prompt|orders|system prompt)"
         r"\s*(?::|-{1,2}|are\s+as\s+follows|follow\b|for you\b)",

@@ -111,7 +111,9 @@ PROMPT_LEAK: tuple[Rule, ...] = (
         "what|which",
         r"\b(?:what|which)\s+(?:is|are|was|were)\s+(?:your|the)\s+(?:exact\s+|full\s+|"
         r"original\s+|initial\s+|hidden\s+|secret\s+)*(?:system\s+prompt|system\s+message|"
-        r"initial\s+prompt|hidden\s+(?:prompt|instructions))\b",
+        r"initial\s+prompt|hidden\s+(?:prompt|instructions))\b"
+        # "the system prompt of a custom GPT" is about something else
+        r"(?!\s+(?:of|for|in|on|when|with)\s+(?:a|an|the|my|our|their|this|that)\b)",
     ),
     rule(
         "prompt_leak",

@@ -39,6 +39,7 @@ class ModelScore:
 
 
 NO_SCORE = ModelScore(0.0, 0, 0)
+_MAX_READINGS = 8
 
 
 @lru_cache(maxsize=1)
@@ -67,7 +68,13 @@ def score(
     norm = norm or normalize(text)
     probability, start, end = _best_segment(norm, model)
     best = ModelScore(probability, *norm.span(start, end))
+    seen: set[str] = set()
     for run_start, run_end, reading in decoded:
+        # A payload repeated through a long paste is read once; a flood of readings
+        # cannot make the scan slow.
+        if reading in seen or len(seen) >= _MAX_READINGS:
+            continue
+        seen.add(reading)
         probability, _, _ = _best_segment(normalize(reading), model)
         if probability > best.probability:
             best = ModelScore(probability, run_start, run_end)

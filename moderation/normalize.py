@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -64,6 +63,9 @@ _SPLIT_HINT_RE = re.compile(r"([.\-_*/|~+ ])[^\W\d_]\1[^\W\d_]\1")
 # A separator at every other place, four times: the start of an interleaved token.
 _INTERLEAVED_HINT_RE = re.compile(r"([.\-_*|~+])[^\s]\1[^\s]\1[^\s]\1")
 _SPACE_RE = re.compile(r"\s")
+# Line breaks and tabs escaped inside JSON strings ("...better.\\nDisregard..."): read as
+# the breaks they stand for, so line-anchored rules and word boundaries still work.
+_ESCAPED_BREAK_RE = re.compile(r"\\([nrt])")
 _NON_ASCII_SPLIT_RE = re.compile(r"([^\x00-\x7f]+)")
 _INVISIBLE_RANGES = (
     (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x2069),
@@ -128,6 +130,8 @@ def normalize(text: str) -> Normalized:
         hidden = not special.isdisjoint(_INVISIBLE_CHARS)
         invisible = _count_invisible(text) if hidden else 0
         payload = _tag_payload(text) if hidden else ""
+    if "\\" in folded:
+        folded = _ESCAPED_BREAK_RE.sub(_unescape_break, folded)
     folded, origin = _join_split_words(folded, origin, len(text))
     leet, leet_spans = _fold_leet(folded)
     return Normalized(
@@ -139,6 +143,11 @@ def normalize(text: str) -> Normalized:
         leet=leet,
         leet_spans=leet_spans,
     )
+
+
+def _unescape_break(match: re.Match[str]) -> str:
+    # Same length, so offsets hold: the backslash becomes a space.
+    return " " + ("\n" if match.group(1) == "n" else " ")
 
 
 def _fold_chars(text: str, special: set[str]) -> tuple[str, tuple[int, ...] | None]:
@@ -260,20 +269,38 @@ def _fold_leet(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     return "".join(pieces), tuple(spans)
 
 
+def _leet_line_spans(text: str, spans: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    """The lines (start, end) that hold at least two leet words."""
+    lines: list[tuple[int, int]] = []
+    for start, _ in spans:
+        line_start = text.rfind("\n", 0, start) + 1
+        if lines and lines[-1][0] == line_start:
+            lines[-1] = (line_start, lines[-1][1] + 1)
+        else:
+            lines.append((line_start, 1))
+    found = []
+    for line_start, count in lines:
+        if count >= 2:
+            line_end = text.find("\n", line_start)
+            found.append((line_start, len(text) if line_end < 0 else line_end))
+    return found
+
+
+def leet_lines(norm: Normalized) -> str:
+    """The lines of the leet view written in leetspeak, joined: what the learned stage
+    reads besides the text itself (the rest of the view is the text again)."""
+    return "\n".join(norm.leet[s:e] for s, e in _leet_line_spans(norm.leet, norm.leet_spans))
+
+
 def _fold_short_leet(text: str, spans: list[tuple[int, int]]) -> tuple[str, tuple]:
     """In a line written in leetspeak, short tokens are leet too ("1n", "15", "70"): folded
     only on lines with at least two leet words, so numbers in ordinary text stay numbers."""
-    starts = [s for s, _ in spans]
     known = set(spans)
     extra = []
-    for match in _SHORT_LEET_RE.finditer(text):
-        if match.span() in known:
-            continue
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        line_end = text.find("\n", match.end())
-        line_end = len(text) if line_end < 0 else line_end
-        if bisect_left(starts, line_end) - bisect_left(starts, line_start) >= 2:
-            extra.append(match.span())
+    for line_start, line_end in _leet_line_spans(text, tuple(spans)):
+        for match in _SHORT_LEET_RE.finditer(text, line_start, line_end):
+            if match.span() not in known:
+                extra.append(match.span())
     every = sorted(spans + extra)
     pieces, cursor = [], 0
     for start, end in every:

@@ -13,6 +13,7 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parents[2] / "tests/data/moderation"
 PUBLIC_TRAIN = "public_train.jsonl"
 PUBLIC_VALIDATION = "public_validation.jsonl"
+TOOLDATA = "own-tooldata"  # the `source` of benchmarks/gen_tooldata_cases.py's rows
 # name -> (file, split filter); the first is the project's own test split.
 TEST_SETS = {
     "own": ("injection_*.jsonl", "test"),

@@ -21,8 +21,7 @@ EMAIL_BODIES = [
     "Registration closes on Monday.",
     "Hey {first}, can you transfer me the {amount} for the concert tickets? My IBAN is "
     "{iban}. No rush!",
-    "Your order #{code} has shipped and should arrive within 3-5 business days. Track it "
-    "at {url}.",
+    "Your order #{code} has shipped and should arrive within 3-5 business days. Track it at {url}.",
     "We received a request to reset your password. Click the link below to choose a new "
     "one: {url}\nIf you didn't ask for this, ignore this message and your password stays "
     "the same.",
@@ -65,8 +64,7 @@ EMAIL_BODIES = [
     "with your family.",
     "Your package could not be delivered. Reschedule delivery at {url} or pick it up at the "
     "post office on {street}.",
-    "Hi {first}, I'll be out of office from {date} to {date2}. For urgent matters contact "
-    "{email}.",
+    "Hi {first}, I'll be out of office from {date} to {date2}. For urgent matters contact {email}.",
     "Team, please submit your expense reports by Friday. Late reports will be processed "
     "next month.",
     "Your Facebook security code is {code}. Never share it; our staff will never ask for it.",
@@ -122,13 +120,11 @@ FILE_CONTENTS = [
     "two-factor authentication.\nStep 3: Read the security policy and never share your "
     "password.",
     "Invoice {code}\nBill to: {company}\nAmount: {amount}\nPay to: {iban}\nDue: {date}",
-    "Expense report {month}: taxi {amount}, hotel 2 nights, dinner with client. Receipts "
-    "attached.",
+    "Expense report {month}: taxi {amount}, hotel 2 nights, dinner with client. Receipts attached.",
     "# Deployment notes\nRun `make deploy` from the main branch only. If the health check "
     "fails, roll back with `make rollback` and tell the on-call engineer.",
     "Grocery list: milk, bread, tomatoes, coffee, dish soap.",
-    "Team roster\n{name} - team lead - {phone}\n{name2} - developer - {phone2}\n{name3} - "
-    "designer",
+    "Team roster\n{name} - team lead - {phone}\n{name2} - developer - {phone2}\n{name3} - designer",
     "Interview feedback for {name}: strong technical skills, good communication. "
     "Recommend a second round with the team lead.",
     "Draft blog post: How we use AI assistants at {company}. Our assistant summarises "
@@ -172,15 +168,13 @@ TRANSACTION_SUBJECTS = [
 ]  # fmt: skip
 
 REVIEWS = [
-    "Great hotel, friendly staff and a spotless room. The breakfast was amazing. Highly "
-    "recommend!",
+    "Great hotel, friendly staff and a spotless room. The breakfast was amazing. Highly recommend!",
     "Terrible service, we waited an hour for our food. Avoid this place.",
     "Nice location near the old town, but the walls are thin. Bring earplugs.",
     "The car was clean and the pick-up was quick. Remember to check the fuel level before "
     "you return it.",
     "Best pasta in {city}! Tell your friends and book ahead, it is always full.",
-    "Room was fine, nothing special. The Wi-Fi kept dropping, so ignore the 'fast internet' "
-    "claim.",
+    "Room was fine, nothing special. The Wi-Fi kept dropping, so ignore the 'fast internet' claim.",
     "Lovely staff, they upgraded us for our anniversary. We will definitely come back.",
     "Overpriced for what you get. The pool was closed and nobody told us.",
     "Perfect for families: big rooms, a playground and an early dinner menu for kids.",
