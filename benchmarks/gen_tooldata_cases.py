@@ -109,64 +109,82 @@ def _fill(template: str, rng: random.Random) -> str:
     return template
 
 
+def _email(text: str, rng: random.Random, date: str, sender: str) -> dict:
+    return {
+        "id": str(rng.randint(1, 500)),
+        "sender": sender,
+        "recipients": _fill("{email2}", rng),
+        "subject": rng.choice(SUBJECTS),
+        "body": text,
+        "timestamp": f"{date} 09:{rng.randint(10, 59)}",
+        "read": rng.choice(["True", "False"]),
+    }
+
+
+def _calendar(text: str, rng: random.Random, date: str, sender: str) -> dict:
+    return {
+        "title": rng.choice(["Review", "Call", "Lunch", "Appointment", "Sync"]),
+        "description": text,
+        "start_time": f"{date} 10:00",
+        "end_time": f"{date} 11:00",
+        "location": rng.choice(CITIES),
+        "participants": sender,
+    }
+
+
+def _file(text: str, rng: random.Random, date: str, sender: str) -> dict:
+    return {
+        "id": str(rng.randint(1, 60)),
+        "filename": rng.choice(["notes.txt", "plan.docx", "list.md", "data.csv", "summary.txt"]),
+        "content": text,
+        "owner": sender,
+        "last_modified": date,
+    }
+
+
+def _chat(text: str, rng: random.Random, date: str, sender: str) -> dict:
+    return {
+        "sender": rng.choice(FIRST),
+        "channel": rng.choice(["general", "random", "ops"]),
+        "body": text,
+    }
+
+
+def _transaction(text: str, rng: random.Random, date: str, sender: str) -> dict:
+    return {
+        "id": str(rng.randint(1, 900)),
+        "sender": "me",
+        "recipient": _fill("{iban}", rng),
+        "amount": str(rng.randint(5, 3000)),
+        "subject": text,
+        "date": date,
+        "recurring": rng.choice(["True", "False"]),
+    }
+
+
+def _review(text: str, rng: random.Random, date: str, sender: str) -> dict:
+    other = _fill(rng.choice(records.REVIEWS), rng)
+    return {
+        "name": _fill("{hotel}", rng),
+        "city": rng.choice(CITIES),
+        "rating": str(rng.randint(2, 5)),
+        "reviews": f"{other}\n{text}",
+    }
+
+
+def _web(text: str, rng: random.Random, date: str, sender: str) -> dict:
+    return {"url": _fill("{url}", rng), "content": text}
+
+
+_LAYOUTS = {"email": _email, "calendar": _calendar, "file": _file, "chat": _chat,
+            "transaction": _transaction, "review": _review, "web": _web}  # fmt: skip
+
+
 def _record(kind: str, text: str, rng: random.Random) -> dict:
-    """A tool record of `kind` whose free-text field is `text`."""
+    """A tool record of `kind` whose free-text field is `text`, laid out as tools print it."""
     date = f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
     sender = _fill("{email}", rng)
-    if kind == "email":
-        return {
-            "id": str(rng.randint(1, 500)),
-            "sender": sender,
-            "recipients": _fill("{email2}", rng),
-            "subject": rng.choice(SUBJECTS),
-            "body": text,
-            "timestamp": f"{date} 09:{rng.randint(10, 59)}",
-            "read": rng.choice(["True", "False"]),
-        }
-    if kind == "calendar":
-        return {
-            "title": rng.choice(["Review", "Call", "Lunch", "Appointment", "Sync"]),
-            "description": text,
-            "start_time": f"{date} 10:00",
-            "end_time": f"{date} 11:00",
-            "location": rng.choice(CITIES),
-            "participants": sender,
-        }
-    if kind == "file":
-        return {
-            "id": str(rng.randint(1, 60)),
-            "filename": rng.choice(
-                ["notes.txt", "plan.docx", "list.md", "data.csv", "summary.txt"]
-            ),
-            "content": text,
-            "owner": sender,
-            "last_modified": date,
-        }
-    if kind == "chat":
-        return {
-            "sender": rng.choice(FIRST),
-            "channel": rng.choice(["general", "random", "ops"]),
-            "body": text,
-        }
-    if kind == "transaction":
-        return {
-            "id": str(rng.randint(1, 900)),
-            "sender": "me",
-            "recipient": _fill("{iban}", rng),
-            "amount": str(rng.randint(5, 3000)),
-            "subject": text,
-            "date": date,
-            "recurring": rng.choice(["True", "False"]),
-        }
-    if kind == "review":
-        other = _fill(rng.choice(records.REVIEWS), rng)
-        return {
-            "name": _fill("{hotel}", rng),
-            "city": rng.choice(CITIES),
-            "rating": str(rng.randint(2, 5)),
-            "reviews": f"{other}\n{text}",
-        }
-    return {"url": _fill("{url}", rng), "content": text}
+    return _LAYOUTS[kind](text, rng, date, sender)
 
 
 def _render(record: dict, rng: random.Random) -> str:

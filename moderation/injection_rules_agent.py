@@ -23,7 +23,8 @@ _AI_NAME = (
     r"assistant|model|agent|llm|bot|chatbot))"
 )
 _ROLE = r"(?:system|admin|administrator|developer|instruction|instructions|root|operator)"
-_ROLE_SUFFIX = r"(?:[ _-]?(?:message|prompt|instructions?|note|notice|update|override|command))?"
+_MESSAGE_WORD = r"[ _-]?(?:message|prompt|instructions?|note|notice|update|override|command)"
+_ROLE_SUFFIX = rf"(?:{_MESSAGE_WORD})?"
 # After a marker: an order, maybe on the next line or after "New priority task:".
 _THEN_ORDER = (
     r"\s*(?:\n\s*)?(?:new (?:\w+\s+)?(?:task|instruction|order)\s*:\s*)?(?:please\s+)?"
@@ -107,16 +108,17 @@ AGENT_RULES: tuple[Rule, ...] = (
         rf"user (?:actually |really )?(?:wants|would like|needs) you to\s+{_ACTION}\b",
         lead=40,
     ),
-    # A forged system or role marker, then an order. Decorated ("###(system_message)",
-    # "[SYSTEM]", "{system_message}", "<|system|>", "** admin note **") anywhere; bare
-    # ("system:") only where a line or a field's value starts. "Instructions:" alone is
-    # an ordinary heading, so it counts only when decorated.
+    # A forged system or role marker, then an order: a tag ("[SYSTEM]", "{system_message}",
+    # "<|system|>", "(admin_note)") closed on both sides, or a heading ("###(...)",
+    # "### SYSTEM:", "## admin notice") with a colon, brackets or a message word. A
+    # document's "## Instructions" or "## Admin" heading followed by "Add..." is no marker.
     rule(
         "format_injection",
         0.8,
         "system|admin|developer|instruction|root|operator",
-        rf"(?:#{{2,}}\s*[\[(]?|[\[({{<]{{1,2}}\|?|\*{{2,}})\s*{_ROLE}{_ROLE_SUFFIX}\s*"
-        rf"(?:\|?[\])}}>]{{1,2}}|\*{{2,}}|#{{2,}})?\s*:?{_THEN_ORDER}",
+        rf"(?:[\[({{<]{{1,2}}\|?\s*{_ROLE}{_ROLE_SUFFIX}\s*\|?[\])}}>]{{1,2}}|(?:#{{2,}}|"
+        rf"\*{{2,}})\s*(?:\(\s*{_ROLE}{_ROLE_SUFFIX}\s*\)|{_ROLE}{_MESSAGE_WORD}\b|{_ROLE}"
+        rf"{_ROLE_SUFFIX}\s*(?:\*{{2,}}|#{{2,}})?\s*:))\s*(?:\*{{2,}}|#{{2,}})?\s*:?{_THEN_ORDER}",
         lead=12,
     ),
     rule(

@@ -46,8 +46,10 @@ MARKUP: tuple[Rule, ...] = (
         r"rules)|human|assistant|admin(?:istrator)? (?:note|message))\s*:?\s*$",
         lead=5,
     ),
+    # A bare "## Instructions" or "## Response" heading is how documents and READMEs are
+    # laid out; next to a real attack it still raises the score.
     rule(
-        "format_injection", 0.45, "##", r"^\s*#{2,}\s*(?:instructions?|response)\s*:?\s*$", lead=5
+        "format_injection", 0.25, "##", r"^\s*#{2,}\s*(?:instructions?|response)\s*:?\s*$", lead=5
     ),
     rule(
         "format_injection",

@@ -22,7 +22,7 @@ from moderation.normalize import normalize
 from moderation.training import corpus
 from moderation.training.dedup import drop_near_duplicates
 
-L2 = 2e-6
+L2 = 5e-7  # chosen on the validation sets (model-alone recall at the chosen threshold)
 STEPS = 250
 RATE = 0.05
 # Highest false-positive rate the model alone may have on each validation set's benign rows.
