@@ -270,19 +270,22 @@ def _fold_leet(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
 
 
 def _leet_line_spans(text: str, spans: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
-    """The lines (start, end) that hold at least two leet words."""
-    lines: list[tuple[int, int]] = []
+    """The lines (start, end) that hold at least two leet words. Spans are sorted, so each
+    line's bounds are looked up once: linear even for one long line full of leet words."""
+    found: list[tuple[int, int]] = []
+    line_start = line_end = -1
+    count = 0
     for start, _ in spans:
-        line_start = text.rfind("\n", 0, start) + 1
-        if lines and lines[-1][0] == line_start:
-            lines[-1] = (line_start, lines[-1][1] + 1)
-        else:
-            lines.append((line_start, 1))
-    found = []
-    for line_start, count in lines:
-        if count >= 2:
-            line_end = text.find("\n", line_start)
-            found.append((line_start, len(text) if line_end < 0 else line_end))
+        if start > line_end:
+            if count >= 2:
+                found.append((line_start, line_end))
+            line_start = text.rfind("\n", 0, start) + 1
+            line_end = text.find("\n", start)
+            line_end = len(text) if line_end < 0 else line_end
+            count = 0
+        count += 1
+    if count >= 2:
+        found.append((line_start, line_end))
     return found
 
 
