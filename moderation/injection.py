@@ -21,7 +21,7 @@ from moderation.injection_index import (
 from moderation.injection_mentions import mentioned
 from moderation.injection_payloads import decoded_payloads, transformed_views
 from moderation.injection_rulebase import Rule
-from moderation.normalize import Normalized, leet_lines, normalize
+from moderation.normalize import DENSE_LEET, Normalized, leet_lines, normalize
 
 __all__ = ["ALL_RULES", "Hit", "InjectionResult", "detect", "score"]
 
@@ -37,7 +37,6 @@ _LEET_WORDS = frozenset(
 )  # fmt: skip
 _WORD_RE = re.compile(r"[a-z]+")
 _DIFF_CHUNK = 64
-_DENSE_LEET = 3  # leet words from which leet lines are also given to the learned stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +101,11 @@ def _scan_once(
     norm = normalize(text)
     folded = _mask_allowlisted(norm.text, allowlist)
     positions = trigger_positions(folded)
-    hits = [
-        _hit(norm, rule, h.start, h.end, mentioned(folded, h.start, h.end, rule.category))
-        for h in run_rules(folded, positions)
-        if (rule := ALL_RULES[h.number])
-    ]
+    hits = []
+    for found in run_rules(folded, positions):
+        rule = ALL_RULES[found.number]
+        example = mentioned(folded, found.start, found.end, rule.category)
+        hits.append(_hit(norm, rule, found.start, found.end, example))
     if norm.leet:
         leet = _mask_allowlisted(norm.leet, allowlist)
         changed = _diff_spans(folded, leet) if allowlist else list(norm.leet_spans)
@@ -115,7 +114,7 @@ def _scan_once(
     if sink is not None:
         if norm.tag_payload:
             sink.append((0, len(text), norm.tag_payload))
-        if len(norm.leet_spans) >= _DENSE_LEET and (lines := leet_lines(norm)):
+        if len(norm.leet_spans) >= DENSE_LEET and (lines := leet_lines(norm)):
             sink.append((0, len(text), lines))
     if depth < _MAX_DEPTH:
         hits += _payload_hits(text, folded, allowlist, depth, memo, sink)

@@ -53,7 +53,7 @@ _ASCII_LOWER_RE = re.compile(r"[a-z]")
 # Tokens of one to three characters with a leet digit ("1n", "15", "70", "un'14"): leet
 # only where the line around them is; see _fold_short_leet.
 _SHORT_LEET_RE = re.compile(r"(?<![\w@$])(?=[\w@$]{0,2}[013457@$])[\w@$]{1,3}(?![\w@$])")
-_DENSE_LEET = 3
+DENSE_LEET = 3  # leet words from which short tokens are leet too, and leet lines are read
 _HEXISH_RE = re.compile(r"[0-9a-f]+")
 # Single letters split by one repeated separator: "i.g.n.o.r.e", "s-y-s-t-e-m", "d a n".
 _SPLIT_WORD_RE = re.compile(r"(?<!\w)([^\W\d_])([.\-_*/|~+ ])(?:[^\W\d_]\2){2,}[^\W\d_](?!\w)")
@@ -264,7 +264,7 @@ def _fold_leet(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     if not spans:
         return "", ()
     pieces.append(text[cursor:])
-    if len(spans) >= _DENSE_LEET:
+    if len(spans) >= DENSE_LEET:
         return _fold_short_leet(text, spans)
     return "".join(pieces), tuple(spans)
 
