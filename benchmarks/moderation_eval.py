@@ -1,17 +1,22 @@
-"""Accuracy of moderation.service.scan on the committed labelled sets, per split.
+"""Accuracy of moderation.service.scan on the frozen labelled sets.
 
 Injection: a message counts as detected when the action is not `allow` and an injection
-category is present. Per language the negatives are that language's benign messages; per
-family (every benign message has family "benign") they are all benign messages of the split.
-PII: per entity type, a case is detected when its code is in `verdict.pii_categories`.
+category is present. Printed per family and per language, with the false-positive rate on
+that slice's benign rows (per family: all benign rows of the set), for
+  - the project's own test split (injection_*.jsonl, split "test"),
+  - AgentDojo's documents (held out of training and of threshold choice entirely),
+  - the S-Labs test split (the model trained on S-Labs' train split: in-distribution).
+PII: per entity type, on pii_cases.jsonl's test split. Then the SHA-256 of the data the
+model learned from, as recorded in injection_model.json, next to the files' current hashes.
 
-Run: .venv/bin/python benchmarks/moderation_eval.py [--split dev|test] [--misses]
+Misses are listed only for validation sets: test sets are scored, never tuned on.
+
+Run: .venv/bin/python benchmarks/moderation_eval.py [--set validation] [--misses]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections import defaultdict
@@ -20,10 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from moderation import learned
 from moderation.service import scan
+from moderation.training import corpus
 from moderation.types import Action
 
-DATA = Path(__file__).resolve().parent.parent / "tests/data/moderation"
+TARGETS = {"own": (0.95, 0.01), "agentdojo (held out)": (0.85, 0.02)}
 
 
 @dataclass
@@ -41,75 +48,66 @@ class Counts:
             self.fp += predicted
             self.tn += not predicted
 
-    def row(self, name: str) -> str:
+    def figures(self) -> tuple[float, float, float, float]:
         p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
         r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
         fpr = self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
-        n = self.tp + self.fn
-        return f"  {name:<26} n+={n:<4} P={p:.3f} R={r:.3f} F1={f1:.3f} FPR={fpr:.3f}"
+        return p, r, f1, fpr
 
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-
-def load(name: str) -> list[dict]:
-    path = DATA / name
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    def row(self, name: str) -> str:
+        p, r, f1, fpr = self.figures()
+        return (f"  {name:<34} n+={self.tp + self.fn:<5} n-={self.fp + self.tn:<5} "
+                f"P={p:.3f} R={r:.3f} F1={f1:.3f} FPR={fpr:.3f}")  # fmt: skip
 
 
-def injection_detected(text: str) -> bool:
+def injection_detected(text: str) -> tuple[bool, tuple[str, ...]]:
     verdict = scan(text)
-    return verdict.action is not Action.ALLOW and bool(verdict.injection_categories)
+    found = verdict.action is not Action.ALLOW and bool(verdict.injection_categories)
+    return found, verdict.detected_by
 
 
-def evaluate_injection(rows: list[dict], split: str, show_misses: bool) -> None:
-    rows = [r for r in rows if r["split"] == split]
-    overall, plain, obfuscated = Counts(), Counts(), Counts()
+def evaluate_injection(name: str, rows: list[dict], show_misses: bool) -> None:
+    overall = Counts()
     by_family: dict[str, Counts] = defaultdict(Counts)
     by_language: dict[str, Counts] = defaultdict(Counts)
-    by_variant: dict[str, Counts] = defaultdict(Counts)
-    benign = []
+    stages: dict[str, int] = defaultdict(int)
+    benign_hits = []
     for row in rows:
         attack = row["label"] == "attack"
-        hit = injection_detected(row["text"])
+        hit, detected_by = injection_detected(row["text"])
         overall.add(attack, hit)
-        by_language[row["language"]].add(attack, hit)
+        by_language[row.get("language", "en")].add(attack, hit)
         if attack:
             by_family[row["family"]].add(True, hit)
-            by_variant[row["variant"]].add(True, hit)
-            (plain if row["variant"] == "plain" else obfuscated).add(True, hit)
+            if hit:
+                stages["+".join(s for s in detected_by if s != "pii") or "-"] += 1
         else:
-            benign.append(hit)
+            benign_hits.append(hit)
         if show_misses and hit != attack:
-            print(f"    {'MISS' if attack else 'FALSE'} [{row['family']}/{row['variant']}] "
-                  f"{row['text'][:110]!r}")  # fmt: skip
+            print(f"    {'MISS' if attack else 'FALSE'} [{row['family']}] {row['text'][:150]!r}")
     for counts in by_family.values():
-        for hit in benign:
+        for hit in benign_hits:
             counts.add(False, hit)
-    print(f"injection, {split} split ({len(rows)} messages)")
+    print(f"injection, {name} ({len(rows)} messages)")
     print(overall.row("OVERALL"))
-    ratio = obfuscated.recall / plain.recall if plain.recall else 0.0
-    print(f"  obfuscated recall / plain recall = {obfuscated.recall:.3f} / {plain.recall:.3f}"
-          f" = {ratio:.3f}")  # fmt: skip
+    if name in TARGETS:
+        f1_target, fpr_target = TARGETS[name]
+        _, _, f1, fpr = overall.figures()
+        met = f1 >= f1_target and fpr <= fpr_target
+        print(f"  target F1 >= {f1_target}, FPR <= {fpr_target}: {'met' if met else 'NOT met'}")
+    print(
+        "  detected attacks by stage: " + ", ".join(f"{k}={v}" for k, v in sorted(stages.items()))
+    )
     for title, table in (("family", by_family), ("language", by_language)):
         print(f" per {title}:")
-        for name in sorted(table):
-            print(table[name].row(name))
-    print(" per variant (recall):")
-    for name in sorted(by_variant):
-        print(f"  {name:<26} n={by_variant[name].tp + by_variant[name].fn:<4} "
-              f"R={by_variant[name].recall:.3f}")  # fmt: skip
+        for key in sorted(table):
+            print(table[key].row(key))
+    print()
 
 
-def evaluate_pii(rows: list[dict], split: str, show_misses: bool) -> None:
-    rows = [r for r in rows if r.get("split") == split]
-    if not rows:
-        print(f"pii, {split} split: no cases")
-        return
+def evaluate_pii(show_misses: bool, split: str) -> None:
+    rows = [r for r in corpus.read("pii_cases.jsonl") if r.get("split") == split]
     codes = sorted({code for r in rows for code in r["entity_types"]})
     by_type: dict[str, Counts] = {code: Counts() for code in codes}
     overall = Counts()
@@ -123,22 +121,47 @@ def evaluate_pii(rows: list[dict], split: str, show_misses: bool) -> None:
             print(f"    PII expected={sorted(expected)} found={sorted(found)} {row['text'][:90]!r}")
     print(f"pii, {split} split ({len(rows)} cases)")
     print(overall.row("OVERALL"))
+    worst = min((min(c.figures()[0], c.figures()[1]) for c in by_type.values()), default=1.0)
+    print(f"  target P and R >= 0.99 per type: {'met' if worst >= 0.99 else 'NOT met'}")
     for code in codes:
         print(by_type[code].row(code))
+    print()
+
+
+def print_hashes() -> None:
+    model = learned.load()
+    recorded = model.meta.get("data_sha256", {})
+    print("training and validation data (SHA-256 recorded at training / now):")
+    for name, digest in sorted(corpus.file_hashes().items()):
+        same = "same" if recorded.get(name) == digest else "CHANGED since training"
+        print(f"  {name:<32} {recorded.get(name, '-')[:16]} / {digest[:16]} {same}")
+    print(
+        f"  model threshold {model.threshold}, {model.meta.get('training_rows')} training rows, "
+        f"{model.meta.get('dropped_near_duplicates')} near-duplicates of test rows dropped"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=["dev", "test"], action="append")
-    parser.add_argument("--misses", action="store_true", help="list misses and false alarms")
+    parser.add_argument("--set", choices=["test", "validation"], default="test")
+    parser.add_argument("--misses", action="store_true", help="list misses (validation only)")
     args = parser.parse_args()
-    logging.getLogger("moderation").setLevel(logging.ERROR)  # flagged-message logs are noise here
-    injection_rows = [r for f in sorted(DATA.glob("injection_*.jsonl")) for r in load(f.name)]
-    pii_rows = load("pii_cases.jsonl")
-    for split in args.split or ["dev", "test"]:
-        evaluate_injection(injection_rows, split, args.misses)
-        evaluate_pii(pii_rows, split, args.misses)
-        print()
+    if args.misses and args.set != "validation":
+        parser.error("--misses is only for --set validation: test sets are not tuned on")
+    logging.getLogger("moderation").setLevel(logging.ERROR)  # flagged-message logs are noise
+    if args.set == "validation":
+        own = corpus.own("validation")
+        tools = [r for r in own if r.get("source") == corpus.TOOLDATA]
+        messages = [r for r in own if r.get("source") != corpus.TOOLDATA]
+        evaluate_injection("own validation, messages", messages, args.misses)
+        evaluate_injection("own validation, tool data", tools, args.misses)
+        evaluate_injection("public validation", corpus.read(corpus.PUBLIC_VALIDATION), args.misses)
+        evaluate_pii(args.misses, "dev")
+        return
+    for name in corpus.TEST_SETS:
+        evaluate_injection(name, corpus.test_rows(name), False)
+    evaluate_pii(False, "test")
+    print_hashes()
 
 
 if __name__ == "__main__":

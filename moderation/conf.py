@@ -26,6 +26,13 @@ class Settings:
     injection_allowlist: tuple[str, ...] = ()
     # PII entity type codes to detect; None means every type moderation.pii knows.
     pii_enabled: frozenset[str] | None = None
+    # The learned second stage (moderation.learned) runs behind the rules.
+    model_enabled: bool = True
+    # Probability from which the model alone flags and warns; None: the threshold chosen
+    # on the validation sets and shipped with the weights (injection_model.json).
+    model_flag_threshold: float | None = None
+    # Probability from which the model alone blocks; None: the model alone never blocks.
+    model_block_threshold: float | None = None
 
 
 _DEFAULTS = Settings()
@@ -125,10 +132,36 @@ def _known_entity_types() -> frozenset[str] | None:
     return frozenset(pii.ENTITY_TYPES)
 
 
+def _clean_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("model_enabled must be a boolean")
+
+
+def _clean_probability(value: object) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError("model thresholds must be numbers in (0, 1] or None") from None
+    if isinstance(value, bool) or not 0 < number <= 1:
+        raise ValueError("model thresholds must be numbers in (0, 1] or None")
+    return number
+
+
 _CLEANERS = {
     "scan_max_chars": _clean_max_chars,
     "severity_thresholds": _clean_thresholds,
     "injection_block_from": _clean_block_from,
     "injection_allowlist": _clean_allowlist,
     "pii_enabled": _clean_pii_enabled,
+    "model_enabled": _clean_bool,
+    "model_flag_threshold": _clean_probability,
+    "model_block_threshold": _clean_probability,
 }

@@ -18,9 +18,10 @@ from moderation.injection_index import (
     run_rules,
     trigger_positions,
 )
+from moderation.injection_mentions import mentioned
 from moderation.injection_payloads import decoded_payloads, transformed_views
 from moderation.injection_rulebase import Rule
-from moderation.normalize import Normalized, normalize
+from moderation.normalize import DENSE_LEET, Normalized, leet_lines, normalize
 
 __all__ = ["ALL_RULES", "Hit", "InjectionResult", "detect", "score"]
 
@@ -50,17 +51,21 @@ class Hit:
 class InjectionResult:
     score: float
     hits: tuple[Hit, ...]  # the strongest hit per category
+    # Readable text found by decoding the message (start, end, text), for the learned
+    # stage: an encoded instruction is scored as what it says, not as what it looks like.
+    decoded: tuple[tuple[int, int, str], ...] = ()
 
 
 def detect(text: str, *, allowlist: tuple[str, ...] = ()) -> InjectionResult:
     """Score `text` for prompt injection (0..1) and list the strongest hit per category."""
-    hits = _scan(text, allowlist, 0, {})
+    decoded: list[tuple[int, int, str]] = []
+    hits = _scan(text, allowlist, 0, {}, decoded)
     strongest: dict[str, Hit] = {}
     for hit in hits:
         if hit.category not in strongest or hit.weight > strongest[hit.category].weight:
             strongest[hit.category] = hit
     ordered = tuple(sorted(strongest.values(), key=lambda h: (-h.weight, h.category)))
-    return InjectionResult(score=score(ordered), hits=ordered)
+    return InjectionResult(score=score(ordered), hits=ordered, decoded=tuple(decoded))
 
 
 def score(hits: tuple[Hit, ...]) -> float:
@@ -76,34 +81,51 @@ def score(hits: tuple[Hit, ...]) -> float:
 
 
 _Memo = dict[tuple[str, int], list["Hit"]]
+_Sink = list[tuple[int, int, str]] | None
 
 
-def _scan(text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo) -> list[Hit]:
+def _scan(
+    text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo, sink: _Sink = None
+) -> list[Hit]:
     # A payload repeated in one message (or a tag payload equal to a base64 one) is
-    # decoded once and scanned once.
+    # decoded once and scanned once. `sink` collects the top level's decoded readings.
     key = (text, depth)
     if key not in memo:
-        memo[key] = _scan_once(text, allowlist, depth, memo)
+        memo[key] = _scan_once(text, allowlist, depth, memo, sink)
     return memo[key]
 
 
-def _scan_once(text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo) -> list[Hit]:
+def _scan_once(
+    text: str, allowlist: tuple[str, ...], depth: int, memo: _Memo, sink: _Sink
+) -> list[Hit]:
     norm = normalize(text)
     folded = _mask_allowlisted(norm.text, allowlist)
     positions = trigger_positions(folded)
-    hits = [_hit(norm, ALL_RULES[h.number], h.start, h.end) for h in run_rules(folded, positions)]
+    hits = []
+    for found in run_rules(folded, positions):
+        rule = ALL_RULES[found.number]
+        example = mentioned(folded, found.start, found.end, rule.category)
+        hits.append(_hit(norm, rule, found.start, found.end, example))
     if norm.leet:
         leet = _mask_allowlisted(norm.leet, allowlist)
         changed = _diff_spans(folded, leet) if allowlist else list(norm.leet_spans)
         hits += _leet_hits(norm, folded, leet, changed, positions, hits)
     hits += _obfuscation_hits(norm, bool(hits), allowlist, depth, memo)
+    if sink is not None:
+        if norm.tag_payload:
+            sink.append((0, len(text), norm.tag_payload))
+        if len(norm.leet_spans) >= DENSE_LEET and (lines := leet_lines(norm)):
+            sink.append((0, len(text), lines))
     if depth < _MAX_DEPTH:
-        hits += _payload_hits(text, folded, allowlist, depth, memo)
+        hits += _payload_hits(text, folded, allowlist, depth, memo, sink)
     return hits
 
 
-def _hit(norm: Normalized, rule: Rule, start: int, end: int) -> Hit:
-    return Hit(rule.category, rule.weight, *norm.span(start, end))
+def _hit(norm: Normalized, rule: Rule, start: int, end: int, example: bool = False) -> Hit:
+    # An attack phrase that is mentioned, not used (a quoted example, a description, a
+    # line of a story) is a weak cue.
+    weight = min(rule.weight, 0.25) if example else rule.weight
+    return Hit(rule.category, weight, *norm.span(start, end))
 
 
 def _diff_spans(plain: str, leet: str) -> list[tuple[int, int]]:
@@ -180,27 +202,35 @@ def _obfuscation_hits(
 ) -> list[Hit]:
     whole = (0, norm.source_length)
     hits = []
+    inner: list[Hit] = []
+    if norm.tag_payload and depth < _MAX_DEPTH:
+        inner = _scan(norm.tag_payload, allowlist, depth + 1, memo)
+        hits += [Hit(h.category, h.weight, *whole) for h in inner]
     if norm.tag_payload:
-        # Tag characters render as nothing: text hidden in them is meant for the model only.
-        hits.append(Hit(OBFUSCATION, 0.9, *whole))
-        if depth < _MAX_DEPTH:
-            inner = _scan(norm.tag_payload, allowlist, depth + 1, memo)
-            hits += [Hit(h.category, h.weight, *whole) for h in inner]
+        # Tag characters render as nothing: text hidden in them is meant for the model
+        # only. Hidden instructions are critical; hidden harmless text is a cue.
+        hits.append(Hit(OBFUSCATION, 0.9 if score(tuple(inner)) >= 0.3 else 0.25, *whole))
     if norm.invisible and (has_hits or norm.invisible >= 3):
-        hits.append(Hit(OBFUSCATION, 0.5 if has_hits else 0.3, *whole))
+        # Zero-width characters are decoded by normalize(): the rules already read through
+        # them, so without a hit they are only a cue (pasted web text is full of them).
+        hits.append(Hit(OBFUSCATION, 0.5 if has_hits else 0.25, *whole))
     return hits
 
 
 def _payload_hits(
-    raw: str, folded: str, allowlist: tuple[str, ...], depth: int, memo: _Memo
+    raw: str, folded: str, allowlist: tuple[str, ...], depth: int, memo: _Memo, sink: _Sink
 ) -> list[Hit]:
     hits = []
     for start, end, decoded in decoded_payloads(raw):
+        if sink is not None:
+            sink.append((start, end, decoded))
         inner = _scan(decoded, allowlist, depth + 1, memo)
         if score(tuple(inner)) >= 0.3:
             hits.append(Hit(ENCODING, max(0.85, max(h.weight for h in inner)), start, end))
             hits += [Hit(h.category, h.weight, start, end) for h in inner]
     for transformed in transformed_views(folded):
+        if sink is not None:
+            sink.append((0, len(raw), transformed))
         inner = _scan(transformed, allowlist, depth + 1, memo)
         if score(tuple(inner)) >= 0.5:
             hits.append(Hit(ENCODING, max(0.8, max(h.weight for h in inner)), 0, len(raw)))

@@ -13,9 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from moderation.injection_rules import RULES, Rule
+from moderation.injection_rules_agent import AGENT_RULES
 from moderation.injection_rules_context import CONTEXT_RULES
+from moderation.injection_rules_indirect import INDIRECT_RULES
+from moderation.injection_rules_indirect_ml import ML_INDIRECT_RULES
 
-ALL_RULES: tuple[Rule, ...] = RULES + CONTEXT_RULES
+ALL_RULES: tuple[Rule, ...] = (
+    RULES + CONTEXT_RULES + INDIRECT_RULES + ML_INDIRECT_RULES + AGENT_RULES
+)
 MAX_MATCH = 400  # no rule needs a longer stretch of text
 _WORD_SLACK = 12  # how far back a lead-less rule may look for the start of the trigger's word
 

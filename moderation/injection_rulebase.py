@@ -37,3 +37,18 @@ def rule(
 
 def words(*alternatives: str) -> str:
     return "(?:" + "|".join(alternatives) + ")"
+
+
+def one_typo(word: str) -> str:
+    """A regex for `word` with at most one typo: a letter dropped, added, changed or two
+    neighbours swapped ("instrutions", "iunstructions", "intsructions"). Attackers misspell
+    the words filters look for; a typo is also just a typo."""
+    variants = {re.escape(word)}
+    for i in range(len(word)):
+        head, tail = re.escape(word[:i]), re.escape(word[i + 1 :])
+        variants.add(f"{head}[a-z]?{tail}")  # dropped or changed
+        variants.add(f"{head}[a-z]{re.escape(word[i:])}")  # added
+        if i + 1 < len(word):
+            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            variants.add(re.escape(swapped))
+    return "(?:" + "|".join(sorted(variants, key=len, reverse=True)) + ")"

@@ -3,7 +3,7 @@ safety bypass (assembled in order by moderation.injection_rules)."""
 
 from __future__ import annotations
 
-from moderation.injection_rulebase import Rule, rule, words
+from moderation.injection_rulebase import Rule, one_typo, rule, words
 
 _OVERRIDE_VERB = words(
     r"ignor(?:e|ing)", r"disregard(?:ing)?", r"forget(?:ting)?", r"overrid(?:e|ing)",
@@ -29,6 +29,7 @@ _RULE_NOUN = words(
     "constraints", "guardrails", "policies", "training", "restrictions", "commands",
     "orders", "guidance", r"system (?:prompt|message)", "principles", "protocols",
 )  # fmt: skip
+_TYPO_NOUN = words(one_typo("instructions"), one_typo("guidelines"), one_typo("directives"))
 _SOFT_NOUN = words("messages", "text", "context", "conversation", "input", "content")
 _BAD_PERSONA = words(
     "unrestricted", "unfiltered", "uncensored", "unchained", "unbound", "unlimited", "evil",
@@ -70,6 +71,14 @@ OVERRIDE: tuple[Rule, ...] = (
         r"(?:above|before|previously|prior|you (?:were|have been|'ve been) (?:told|given|"
         r"instructed|taught)|(?:you )?(?:know|learned))\b",
     ),
+    # The same order with the key noun misspelt ("ignore your previous instrutions").
+    rule(
+        "instruction_override",
+        0.9,
+        _OVERRIDE_TRIGGERS,
+        rf"\b{_OVERRIDE_VERB}\s+(?:{_FILLER}[\s,]+){{0,3}}{_STRONG_MOD}[\s,]+"
+        rf"(?:{_FILLER}[\s,]+){{0,3}}{_TYPO_NOUN}\b",
+    ),
     rule(
         "instruction_override",
         0.9,
@@ -89,13 +98,15 @@ RESET: tuple[Rule, ...] = (
         0.85,
         "reset|clear|wipe|restart|start|begin",
         r"\b(?:reset|clear|wipe|erase|purge|restart)\s+(?:all\s+)?(?:of\s+)?(?:your|the "
-        r"(?:ai'?s?|assistant'?s?|model'?s?|system'?s?))\s+(?:\w+\s+)?(?:instructions|rules|"
+        r"(?:ai|assistant|model|system)'s?)\s+(?:\w+\s+)?(?:instructions|rules|"
         r"memory|context|programming|guidelines|directives|training|prompt|settings)\b",
     ),
     rule(
         "instruction_reset",
         0.8,
-        "new instruction|new rule|new directive|new task|new prompt|updated instruction|new system",
+        "new instruction|new rule|new directive|new task|new prompt|updated instruction|new system|"
+        "updated system|updated prompt|updated rule|revised system|revised instruction|"
+        "real instruction|real system",
         r"\b(?:(?:here|these) (?:are|is)\s+(?:your|the)\s+)?(?:new|updated|real|revised)\s+"
         r"(?:system\s+)?(?:instructions?|rules|directives?|task|prompt|orders|system prompt)"
         r"\s*(?::|-{1,2}|are\s+as\s+follows|follow\b|for you\b)",
@@ -142,6 +153,30 @@ PERSONA: tuple[Rule, ...] = (
         r"\b(?:assume|adopt|take on|switch to|change to|enter)\s+(?:the|a|an|your)?\s*"
         r"(?:new|different|alternate|alternative|unrestricted|evil|secret)\s+"
         r"(?:role|persona|personality|character|identity|mode)\b",
+    ),
+    # A persona, identity or version of itself that the assistant is to take on, defined
+    # by having no rules (DAN's family, in paraphrase).
+    rule(
+        "persona_hijack",
+        0.85,
+        "persona|personality|character|identity|alter ego|version of",
+        r"\b(?:become|adopt|assume|take on|switch (?:in)?to|change (?:in)?to|turn (?:in)?to|"
+        r"transform (?:in)?to|play|be|you are now|enter|activate)\s+(?:\w+\s+){0,3}?"
+        r"(?:persona|personality|character|identity|alter ego|version of (?:yourself|you))\b"
+        r"[^.\n]{0,30}?\b(?:with no|without(?: any)?|free (?:of|from)|(?:that|who) (?:has|"
+        r"have|knows?) no|not bound by|unbound by)\s+(?:\w+\s+)?(?:rules|restrictions|limits|"
+        r"limitations|filters|guidelines|ethics|morals|boundaries|censorship|constraints)\b",
+        lead=80,
+    ),
+    rule(
+        "persona_hijack",
+        0.85,
+        "pretend|imagine|suppose|assume|act as if|let's say|believe",
+        r"\b(?:pretend|imagine|suppose|assume|act as if|let'?s say|believe)\s+(?:that\s+)?"
+        r"you (?:have|had|are under|were under|operate with|are free of|were free of)\s+"
+        r"(?:no|zero)\s+(?:\w+\s+)?(?:rules|restrictions|limits|limitations|filters|"
+        r"guidelines|ethics|morals|boundaries|censorship|constraints|content polic(?:y|ies))\b",
+        lead=20,
     ),
 )
 
@@ -243,7 +278,8 @@ MODES_AND_BYPASS: tuple[Rule, ...] = (
         r"override|get around|skip|lift|drop|suspend)\s+(?:all\s+)?(?:of\s+)?(?:your|its|the "
         r"(?:ai|assistant|model|chatbot)'?s?)\s+(?:\w+\s+)?(?:filters?|guardrails?|"
         r"restrictions|safeguards|safety|moderation|censorship|alignment|ethics|limitations|"
-        r"content polic(?:y|ies)|rules|programming|morals|principles)\b",
+        r"content polic(?:y|ies)|rules|programming|morals|principles|guidelines|values|"
+        r"boundaries|constraints)\b",
     ),
     rule(
         "safety_bypass",
@@ -260,6 +296,18 @@ MODES_AND_BYPASS: tuple[Rule, ...] = (
     rule(
         "safety_bypass",
         0.9,
+        "override",
+        r"(?:(?:^|[\[(#*>!.:\-]\s*)(?:system|safety|security|admin|master|root|developer) "
+        r"override\b\s*(?:[:!\-\])]|(?:code|mode|protocol|command|sequence|enabled|engaged|"
+        r"activated|accepted|granted|initiated|in effect)\b)|\b(?:initiate|activate|execute|"
+        r"engage|enable|invoke|authori[sz]e|perform|run)\s+(?:an?\s+|the\s+)?(?:system|safety|"
+        r"security|admin|master|root|developer) override\b)",
+        lead=30,
+    ),
+    # The same words in a sentence ("the system override was authorised") are a cue.
+    rule(
+        "safety_bypass",
+        0.25,
         "override",
         r"\b(?:system|safety|security|admin|master|root|developer) override\b",
         lead=15,

@@ -46,8 +46,10 @@ MARKUP: tuple[Rule, ...] = (
         r"rules)|human|assistant|admin(?:istrator)? (?:note|message))\s*:?\s*$",
         lead=5,
     ),
+    # A bare "## Instructions" or "## Response" heading is how documents and READMEs are
+    # laid out; next to a real attack it still raises the score.
     rule(
-        "format_injection", 0.45, "##", r"^\s*#{2,}\s*(?:instructions?|response)\s*:?\s*$", lead=5
+        "format_injection", 0.25, "##", r"^\s*#{2,}\s*(?:instructions?|response)\s*:?\s*$", lead=5
     ),
     rule(
         "format_injection",
@@ -75,7 +77,7 @@ PROMPT_LEAK: tuple[Rule, ...] = (
     rule(
         "prompt_leak",
         0.85,
-        "prompt|instruction|rules|guidelines|directive",
+        "prompt|instruction|rules|guidelines|directive|configuration|programming|system message",
         r"\b(?:reveal|show|print|display|output|repeat|recite|echo|quote|dump|leak|expose|"
         r"disclose|share|give|tell|write|type|list|paste|copy|spell out|translate)\s+(?:me\s+|"
         r"us\s+)?(?:out\s+)?(?:all\s+(?:of\s+)?)?(?:your|the)\s+(?:full\s+|entire\s+|"
@@ -111,7 +113,9 @@ PROMPT_LEAK: tuple[Rule, ...] = (
         "what|which",
         r"\b(?:what|which)\s+(?:is|are|was|were)\s+(?:your|the)\s+(?:exact\s+|full\s+|"
         r"original\s+|initial\s+|hidden\s+|secret\s+)*(?:system\s+prompt|system\s+message|"
-        r"initial\s+prompt|hidden\s+(?:prompt|instructions))\b",
+        r"initial\s+prompt|hidden\s+(?:prompt|instructions))\b"
+        # "the system prompt of a custom GPT" is about something else
+        r"(?!\s+(?:of|for|in|on|when|with)\s+(?:a|an|the|my|our|their|this|that)\b)",
     ),
     rule(
         "prompt_leak",
@@ -120,6 +124,23 @@ PROMPT_LEAK: tuple[Rule, ...] = (
         r"\bwhat (?:are|were) your (?:exact |original |initial |secret |hidden )?"
         r"(?:instructions|rules|guidelines|directives)\b",
     ),
+)
+
+_VENDORS = "openai|anthropic|google|deepmind|meta|microsoft|mistral|waldur"
+_VENDOR_CLAIM = (
+    r"\b(?:i am|i'm|im|this is|we are|speaking as)\s+(?:a|an|the|your)?\s*(?:senior\s+|"
+    r"lead\s+|head\s+)?(?:openai|anthropic|google|deepmind|meta|microsoft|mistral|waldur"
+    r"(?:'s)?)\s+(?:\w+\s+)?(?:employee|engineer|developer|researcher|staff|admin|"
+    r"administrator|team|safety team|red team|official|representative)\b"
+)
+# What such a claim is used for: switching the assistant's safeguards off or reading them.
+_DEMAND = (
+    r"\b(?:disable|ignore|bypass|override|reveal|unlock|turn off|switch off|lift|suspend|"
+    r"grant (?:me|us)|elevate|show (?:me |us )?(?:your|the) (?:system|hidden|internal|full)|"
+    r"(?:your|the) (?:system prompt|hidden instructions|filters|safety|restrictions|"
+    r"guardrails|rules|guidelines|safeguards)|(?:debug|test|developer|maintenance|god) "
+    r"mode|without (?:restrictions|filters|limits)|no restrictions|you (?:must|can|are "
+    r"allowed to|may) now)\b"
 )
 
 # Exfiltration, then authority, privilege, fake authorization and emergency bypass.
@@ -169,16 +190,16 @@ EXFILTRATION_AND_AUTHORITY: tuple[Rule, ...] = (
         r"password|api_?key)\b",
     ),
     # Authority, privilege, fake authorization, emergency bypass
+    # Working for a vendor is ordinary ("I am a Google Cloud engineer migrating to your
+    # platform"): the claim is an attack when it comes with a demand on the assistant.
     rule(
         "authority_claim",
         0.85,
-        "openai|anthropic|google|deepmind|meta|microsoft|mistral|waldur",
-        r"\b(?:i am|i'm|im|this is|we are|speaking as)\s+(?:a|an|the|your)?\s*(?:senior\s+|"
-        r"lead\s+|head\s+)?(?:openai|anthropic|google|deepmind|meta|microsoft|mistral|waldur"
-        r"(?:'s)?)\s+(?:\w+\s+)?(?:employee|engineer|developer|researcher|staff|admin|"
-        r"administrator|team|safety team|red team|official|representative)\b",
-        lead=40,
+        _VENDORS,
+        rf"{_VENDOR_CLAIM}[^\n]{{0,150}}?{_DEMAND}|{_DEMAND}[^\n]{{0,100}}?{_VENDOR_CLAIM}",
+        lead=140,
     ),
+    rule("authority_claim", 0.25, _VENDORS, _VENDOR_CLAIM, lead=40),
     rule(
         "authority_claim",
         0.8,

@@ -80,7 +80,7 @@ ML_PERSONA = rule(
     "persona_hijack",
     0.85,
     "bist|sind|tu es|etes|êtes|seras|eres|sei|sarai|ты|вы|oled",
-    rf"(?<!\w)(?:{_YOU_ARE}\s+{_NOW}|{_NOW}\s+{_YOU_ARE})\s+(?:\w+\s+){{0,2}}{_ML_BAD}",
+    rf"(?<!\w)(?:{_YOU_ARE}\s+{_NOW}|{_NOW}\s+{_YOU_ARE})\s+(?:[\w']+\s+){{0,2}}{_ML_BAD}",
     lead=25,
 )
 

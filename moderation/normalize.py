@@ -50,12 +50,22 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 # while one that starts with a look-behind is tried at every position.
 _LEET_TAIL_RE = re.compile(r"[013457@$][\w@$]*")
 _ASCII_LOWER_RE = re.compile(r"[a-z]")
+# Tokens of one to three characters with a leet digit ("1n", "15", "70", "un'14"): leet
+# only where the line around them is; see _fold_short_leet.
+_SHORT_LEET_RE = re.compile(r"(?<![\w@$])(?=[\w@$]{0,2}[013457@$])[\w@$]{1,3}(?![\w@$])")
+DENSE_LEET = 3  # leet words from which short tokens are leet too, and leet lines are read
 _HEXISH_RE = re.compile(r"[0-9a-f]+")
 # Single letters split by one repeated separator: "i.g.n.o.r.e", "s-y-s-t-e-m", "d a n".
 _SPLIT_WORD_RE = re.compile(r"(?<!\w)([^\W\d_])([.\-_*/|~+ ])(?:[^\W\d_]\2){2,}[^\W\d_](?!\w)")
 # Every split word contains "<sep><letter><sep><letter><sep>"; this starts with the
 # separator class, so the engine skips to candidates in C.
 _SPLIT_HINT_RE = re.compile(r"([.\-_*/|~+ ])[^\W\d_]\1[^\W\d_]\1")
+# A separator at every other place, four times: the start of an interleaved token.
+_INTERLEAVED_HINT_RE = re.compile(r"([.\-_*|~+])[^\s]\1[^\s]\1[^\s]\1")
+_SPACE_RE = re.compile(r"\s")
+# Line breaks and tabs escaped inside JSON strings ("...better.\\nDisregard..."): read as
+# the breaks they stand for, so line-anchored rules and word boundaries still work.
+_ESCAPED_BREAK_RE = re.compile(r"\\([nrt])")
 _NON_ASCII_SPLIT_RE = re.compile(r"([^\x00-\x7f]+)")
 _INVISIBLE_RANGES = (
     (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x2069),
@@ -106,8 +116,11 @@ def fold_pattern(pattern: str) -> str:
     return "".join(c if c.isascii() else fold_char(c) for c in pattern)
 
 
+@lru_cache(maxsize=32)
 def normalize(text: str) -> Normalized:
-    """Fold `text` for matching; cheap for plain ASCII, which is most chat traffic."""
+    """Fold `text` for matching; cheap for plain ASCII, which is most chat traffic.
+
+    Cached: the rules, the decoded payloads and the learned stage fold the same text."""
     if text.isascii():
         folded, origin, invisible, payload = text.lower(), None, 0, ""
     else:
@@ -117,6 +130,8 @@ def normalize(text: str) -> Normalized:
         hidden = not special.isdisjoint(_INVISIBLE_CHARS)
         invisible = _count_invisible(text) if hidden else 0
         payload = _tag_payload(text) if hidden else ""
+    if "\\" in folded:
+        folded = _ESCAPED_BREAK_RE.sub(_unescape_break, folded)
     folded, origin = _join_split_words(folded, origin, len(text))
     leet, leet_spans = _fold_leet(folded)
     return Normalized(
@@ -128,6 +143,11 @@ def normalize(text: str) -> Normalized:
         leet=leet,
         leet_spans=leet_spans,
     )
+
+
+def _unescape_break(match: re.Match[str]) -> str:
+    # Same length, so offsets hold: the backslash becomes a space.
+    return " " + ("\n" if match.group(1) == "n" else " ")
 
 
 def _fold_chars(text: str, special: set[str]) -> tuple[str, tuple[int, ...] | None]:
@@ -168,21 +188,50 @@ def _tag_payload(text: str) -> str:
 def _join_split_words(
     text: str, origin: tuple[int, ...] | None, source_length: int
 ) -> tuple[str, tuple[int, ...] | None]:
+    text, origin = _keep_every_other(text, origin, source_length, _interleaved_tokens(text))
     hint = _SPLIT_HINT_RE.search(text)
     if hint is None or not _SPLIT_WORD_RE.search(text, max(0, hint.start() - 1)):
+        return text, origin
+    runs = [m.span() for m in _SPLIT_WORD_RE.finditer(text, max(0, hint.start() - 1))]
+    return _keep_every_other(text, origin, source_length, runs)
+
+
+def _interleaved_tokens(text: str) -> list[tuple[int, int]]:
+    """Whitespace-free tokens with one separator at every other place, whatever the other
+    characters are: "h.t.t.p.s.:././.e.v.i.l...x.y.z", "<.|.i.m._.s.t.a.r.t.|.>"."""
+    found: list[tuple[int, int]] = []
+    hint = _INTERLEAVED_HINT_RE.search(text)
+    while hint is not None:
+        start = max(text.rfind(" ", 0, hint.start()), text.rfind("\n", 0, hint.start())) + 1
+        end = _SPACE_RE.search(text, hint.end())
+        end = end.start() if end else len(text)
+        token = text[start:end]
+        if start % 2 != hint.start() % 2 and token[:1] == hint.group(1):
+            start, token = start + 1, token[1:]  # a leading separator ("./x.y.z")
+        separators, content = token[1::2], token[0::2]
+        letters = sum(c.isalpha() for c in content)
+        if len(set(separators)) == 1 and letters >= 4 and 2 * letters >= len(content):
+            found.append((start, end))
+        hint = _INTERLEAVED_HINT_RE.search(text, max(end, hint.end()))
+    return found
+
+
+def _keep_every_other(
+    text: str, origin: tuple[int, ...] | None, source_length: int, runs: list[tuple[int, int]]
+) -> tuple[str, tuple[int, ...] | None]:
+    """Keep the 1st, 3rd, 5th... character of each run (the letters between separators)."""
+    if not runs:
         return text, origin
     base = origin if origin is not None else tuple(range(source_length + 1))
     pieces: list[str] = []
     mapped: list[int] = []
     cursor = 0
-    for match in _SPLIT_WORD_RE.finditer(text, max(0, hint.start() - 1)):
-        pieces.append(text[cursor : match.start()])
-        mapped.extend(base[cursor : match.start()])
-        step = len(match.group(2)) + 1
-        for offset in range(match.start(), match.end(), step):
-            pieces.append(text[offset])
-            mapped.append(base[offset])
-        cursor = match.end()
+    for start, end in runs:
+        pieces.append(text[cursor:start])
+        mapped.extend(base[cursor:start])
+        pieces.append(text[start:end:2])
+        mapped.extend(base[start:end:2])
+        cursor = end
     pieces.append(text[cursor:])
     mapped.extend(base[cursor:])
     return "".join(pieces), tuple(mapped)
@@ -215,4 +264,50 @@ def _fold_leet(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     if not spans:
         return "", ()
     pieces.append(text[cursor:])
+    if len(spans) >= DENSE_LEET:
+        return _fold_short_leet(text, spans)
     return "".join(pieces), tuple(spans)
+
+
+def _leet_line_spans(text: str, spans: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    """The lines (start, end) that hold at least two leet words. Spans are sorted, so each
+    line's bounds are looked up once: linear even for one long line full of leet words."""
+    found: list[tuple[int, int]] = []
+    line_start = line_end = -1
+    count = 0
+    for start, _ in spans:
+        if start > line_end:
+            if count >= 2:
+                found.append((line_start, line_end))
+            line_start = text.rfind("\n", 0, start) + 1
+            line_end = text.find("\n", start)
+            line_end = len(text) if line_end < 0 else line_end
+            count = 0
+        count += 1
+    if count >= 2:
+        found.append((line_start, line_end))
+    return found
+
+
+def leet_lines(norm: Normalized) -> str:
+    """The lines of the leet view written in leetspeak, joined: what the learned stage
+    reads besides the text itself (the rest of the view is the text again)."""
+    return "\n".join(norm.leet[s:e] for s, e in _leet_line_spans(norm.leet, norm.leet_spans))
+
+
+def _fold_short_leet(text: str, spans: list[tuple[int, int]]) -> tuple[str, tuple]:
+    """In a line written in leetspeak, short tokens are leet too ("1n", "15", "70"): folded
+    only on lines with at least two leet words, so numbers in ordinary text stay numbers."""
+    known = set(spans)
+    extra = []
+    for line_start, line_end in _leet_line_spans(text, tuple(spans)):
+        for match in _SHORT_LEET_RE.finditer(text, line_start, line_end):
+            if match.span() not in known:
+                extra.append(match.span())
+    every = sorted(spans + extra)
+    pieces, cursor = [], 0
+    for start, end in every:
+        pieces += (text[cursor:start], text[start:end].translate(_LEET))
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces), tuple(every)

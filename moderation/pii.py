@@ -197,7 +197,8 @@ def _confidence(etype: EntityType, rule: Rule, scan: _Scan, span: tuple[int, int
     """Base weight, + checksum bonus, + boost word nearby, - documentation word nearby."""
     score = (rule.base if rule.base is not None else etype.base) + rule.bonus
     boost = _boost_regex(etype.code)
-    if etype.needs_keyword:
+    needs_keyword = etype.needs_keyword if rule.needs_keyword is None else rule.needs_keyword
+    if needs_keyword:
         # Without a check digit only the keyword separates an SSN from an invoice number,
         # so it must sit close: a "phone" two sentences away does not count.
         if boost is None or not scan.near(*span, boost, KEYWORD_WINDOW):
@@ -242,6 +243,7 @@ def _evaluate(
         action=etype.tier,
         masked=mask(value),
         display_name=etype.display_name,
+        stage="pii",
     )
 
 
@@ -328,7 +330,7 @@ def _with_copies(text: str, findings: list[Finding]) -> list[Finding]:
         while at != -1:
             if (at, at + len(value)) not in spans:
                 extra.append(Finding(f.kind, f.category, at, at + len(value), f.confidence,
-                                     f.action, f.masked, f.display_name))  # fmt: skip
+                                     f.action, f.masked, f.display_name, "pii"))  # fmt: skip
             at = text.find(value, at + 1)
     return [*findings, *extra]
 

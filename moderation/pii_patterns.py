@@ -59,7 +59,9 @@ _PHONE_WORDS = ("phone", "tel", "tel.", "telephone", "mobile", "cell", "cellphon
                 "call us", "call at", "reach me", "text me", "sms", "whatsapp", "telefon",
                 "telefoni", "telefoninumber", "mobiil", "helista", "contact", "puhelin",
                 "telefonu")  # fmt: skip
-_SSN_WORDS = ("ssn", "social security", "social-security", "ss#", "ss no", "ssn#")
+_SSN_WORDS = ("ssn", "social security", "social-security", "ss#", "ss no", "ssn#",
+              "social security number", "my social", "social sec", "soc sec", "ssn no",
+              "social")  # fmt: skip
 _TAX_WORDS = ("tax id", "tax number", "tax identification", "taxpayer")
 
 
@@ -86,6 +88,10 @@ _TYPES: tuple[EntityType, ...] = (
        ("azure", "accountkey", "account key", "account_key", "storage", "subscription key",
         "sharedaccesskey", "primary key", "secondary key"), needs_keyword=True),
     _t("pii_github_token", "GitHub token", B, 0.90, ("github", "token", "pat")),
+    _t("pii_openai_key", "OpenAI API key", B, 0.90, ("openai", "key", "api")),
+    _t("pii_anthropic_key", "Anthropic API key", B, 0.90, ("anthropic", "claude", "key")),
+    _t("pii_npm_token", "npm token", B, 0.90, ("npm", "token", "registry")),
+    _t("pii_pypi_token", "PyPI token", B, 0.90, ("pypi", "twine", "token")),
     _t("pii_gitlab_pat", "GitLab token", B, 0.90, ("gitlab", "token")),
     _t("pii_slack_token", "Slack token", B, 0.90, ("slack", "token", "bot")),
     _t("pii_slack_webhook", "Slack webhook URL", B, 0.90, ("slack", "webhook")),

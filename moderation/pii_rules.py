@@ -40,6 +40,7 @@ class Rule:
     check_group: int | None = None  # the group given to `check` (default: `group`)
     base: float | None = None  # overrides the type's base weight for this shape
     resolve: Resolver | None = None  # adjusts span and code, or rejects the match
+    needs_keyword: bool | None = None  # overrides the type's needs_keyword for this shape
 
 
 def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -150,6 +151,23 @@ def _email_span(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
     return match.start(), match.end(), "pii_email"
 
 
+# Labels that name some other number written like an SSN ("invoice 268-20-2153").
+_OTHER_NUMBER = re.compile(
+    r"(?i)\b(?:invoice|order|ticket|case|ref|reference|tracking|part|sku|serial|model|po|"
+    r"item|receipt|confirmation|booking|claim|route|batch|lot)\b(?:\s*(?:no\.?|number|#|id))?"
+    r"[\s:#.]*$"
+)
+_SSN_LABEL = re.compile(r"(?i)\b(?:ssn|social)")
+
+
+def _ssn_span(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
+    """A 3-2-4 number needs no SSN keyword, unless a label says it is something else."""
+    before = text[max(0, match.start() - 40) : match.start()]
+    if _OTHER_NUMBER.search(before) and not _SSN_LABEL.search(before):
+        return None
+    return match.start(), match.end(), "pii_us_ssn"
+
+
 # --- the rules -----------------------------------------------------------------------
 
 _CREDENTIAL_NAMES = (
@@ -181,8 +199,23 @@ BLOCK_RULES: tuple[Rule, ...] = (
          _rx(r"(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,251}+|github_pat_[A-Za-z0-9_]{22,251}+)(?!\w)"),
          anchors=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), reach=(0, 265),
          check=not_placeholder),
-    Rule("pii_gitlab_pat", _rx(r"(?<![\w\-])glpat-[A-Za-z0-9_\-]{20,250}+(?![\w\-])"),
-         anchors=("glpat-",), reach=(0, 260), check=not_placeholder),
+    Rule("pii_gitlab_pat",
+         _rx(r"(?<![\w\-])gl(?:pat|dt|rt|ptt|soat|cbt|ft|imt|agent)-[A-Za-z0-9_\-]{20,250}+"
+             r"(?![\w\-])"),
+         anchors=("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "glcbt-", "glft-", "glimt-",
+                  "glagent-"), reach=(0, 262), check=not_placeholder),
+    Rule("pii_anthropic_key",
+         _rx(r"(?<![\w\-])sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_\-]{32,250}+(?![\w\-])"),
+         anchors=("sk-ant-",), reach=(0, 270), check=not_placeholder),
+    # Project, service-account, admin and legacy keys; "sk-ant-" is Anthropic's.
+    Rule("pii_openai_key",
+         _rx(r"(?<![\w\-])sk-(?!ant-)(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_\-]{32,250}+"
+             r"(?![\w\-])"),
+         anchors=("sk-",), reach=(0, 270), check=_random_token),
+    Rule("pii_npm_token", _rx(r"(?<![\w\-])npm_[A-Za-z0-9]{36}(?![\w\-])"),
+         anchors=("npm_",), reach=(0, 42), check=_random_token),
+    Rule("pii_pypi_token", _rx(r"(?<![\w\-])pypi-AgE[A-Za-z0-9_\-]{50,250}+(?![\w\-])"),
+         anchors=("pypi-",), reach=(0, 260), check=not_placeholder),
     Rule("pii_slack_token", _rx(r"(?<![\w\-])xox[abposre]-[A-Za-z0-9\-]{10,250}+(?![\w\-])"),
          anchors=("xox",), reach=(0, 262), check=_random_token),
     Rule("pii_slack_webhook",
@@ -213,6 +246,11 @@ REDACT_RULES: tuple[Rule, ...] = (
          _rx(_NL + _NOT_TAIL + r"(?:\d{4}([ \-]?)\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?"
              r"|\d{4}([ \-]?)\d{6}\2\d{4,5})" + _NR),
          cluster_digits=14, check=v.is_valid_credit_card, bonus=0.15),
+    # Any other grouping of 13 to 19 digits (4-4-5, 4-4-4-7, 6-13...): Luhn and the
+    # network prefix must hold, and the usual groupings above weigh a little more.
+    Rule("pii_credit_card",
+         _rx(_NL + _NOT_TAIL + r"(?:\d{13,19}|\d{1,8}(?:[ \-]\d{1,8}){1,5})" + _NR),
+         cluster_digits=13, check=v.is_valid_credit_card, bonus=0.15, base=0.45),
     Rule("pii_iban_general", _rx(r"(?<![A-Za-z0-9])([A-Z]{2})\d{2}(?= ?[A-Z0-9]{4})"),
          cluster_digits=6, check=v.is_valid_iban, bonus=0.15, resolve=_iban_span),
     Rule("pii_phone_e164", _rx(r"(?<![\w+])\+[1-9][\d().\- ]{5,22}\d"),
@@ -256,7 +294,11 @@ REDACT_RULES: tuple[Rule, ...] = (
          cluster_digits=10, check=v.is_valid_czech_birth_number, bonus=0.15, base=0.40),
     Rule("pii_netherlands_bsn", _rx(_NL + r"\d{9}" + _NR),
          cluster_digits=9, check=v.is_valid_dutch_bsn, bonus=0.15),
-    Rule("pii_us_ssn", _rx(_NL + r"\d{3}([\- ]?)\d{2}\1\d{4}" + _NR),
+    # Written 3-2-4 with dashes, dots or spaces the shape is an SSN's own: no keyword needed.
+    Rule("pii_us_ssn", _rx(_NL + r"\d{3}([\-. ])\d{2}\1\d{4}" + _NR),
+         cluster_digits=9, check=v.is_valid_us_ssn, bonus=0.15, needs_keyword=False,
+         resolve=_ssn_span),
+    Rule("pii_us_ssn", _rx(_NL + r"\d{9}" + _NR),
          cluster_digits=9, check=v.is_valid_us_ssn, bonus=0.15),
     Rule("pii_uk_nino",
          _rx(r"(?<![A-Za-z0-9])[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2}"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import traceback
 
-from moderation import conf, injection, pii, policy
+from moderation import conf, injection, learned, pii, policy
+from moderation.normalize import normalize
 from moderation.types import Severity, Verdict
 
 logger = logging.getLogger(__name__)
@@ -25,11 +26,20 @@ def scan(text: str) -> Verdict:
     except Exception as exc:
         return _fail_closed("injection", exc)
     try:
+        # normalize() is cached, so the model reads the fold the rules just made.
+        model = (
+            learned.score(scanned, normalize(scanned), decoded=result.decoded)
+            if settings.model_enabled
+            else None
+        )
+    except Exception as exc:
+        return _fail_closed("model", exc)
+    try:
         findings = pii.detect(scanned, enabled=settings.pii_enabled)
         redacted = pii.redact(text, findings) if findings else text
     except Exception as exc:
         return _fail_closed("pii", exc)
-    verdict = policy.verdict(result, findings, redacted, settings)
+    verdict = policy.verdict(result, findings, redacted, settings, model)
     _log(verdict)
     return verdict
 

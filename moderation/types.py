@@ -106,6 +106,7 @@ class Finding:
     action: Action  # what this finding alone asks for
     masked: str = ""  # e.g. "AKIA***"; empty for injections
     display_name: str = ""  # human name for messages ("Credit card number")
+    stage: str = "rules"  # which stage found it: "rules", "model" or "pii"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,8 @@ class Verdict:
     redacted_text: str = ""
     user_message: str = ""
     error: str = ""  # set only when a detector failed and the verdict failed closed
+    model_score: float = 0.0  # the learned stage's probability for the most suspicious segment
+    detected_by: tuple[str, ...] = ()  # the stages with a finding: "rules", "model", "pii"
 
     @property
     def blocked(self) -> bool:

@@ -13,6 +13,9 @@ import datetime
 import json
 import re
 
+from stdnum import luhn
+from stdnum.us import ssn as stdnum_ssn
+
 _SEPARATORS = re.compile(r"[\s\-/.]")
 
 # ISO 13616 IBAN lengths by country; a country missing here has no IBAN.
@@ -41,13 +44,7 @@ def _compact(value: str) -> str:
 
 
 def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
+    return luhn.is_valid(digits)
 
 
 def _is_date(year: int, month: int, day: int) -> bool:
@@ -90,6 +87,10 @@ def _card_network_ok(digits: str) -> bool:
         return n in (16, 19)
     if p4 == 6011 or p2 in (62, 64, 65, 67) or digits[:3] == "644":
         return 16 <= n <= 19
+    if 2200 <= p4 <= 2204:  # Mir
+        return 16 <= n <= 19
+    if p2 in (50, 56, 57, 58, 63, 66, 68, 69):  # Maestro and other debit ranges
+        return 13 <= n <= 19
     return False
 
 
@@ -99,7 +100,7 @@ def is_valid_credit_card(value: str) -> bool:
         return False
     if len(set(digits)) == 1:
         return False
-    return _card_network_ok(digits) and _luhn_ok(digits)
+    return _card_network_ok(digits) and luhn.is_valid(digits)
 
 
 def is_valid_iban(value: str) -> bool:
@@ -291,17 +292,16 @@ def is_valid_dutch_bsn(value: str) -> bool:
 
 # --- identifiers checked by structure only -------------------------------------------
 
-_SSN_INVALID = {"078051120", "219099999", "123456789"}  # advertised or placeholder SSNs
+# Advertised or placeholder numbers python-stdnum does not refuse.
+_SSN_INVALID = {"078051120", "219099999", "123456789"}
 
 
 def is_valid_us_ssn(value: str) -> bool:
+    """Area 000, 666 and 900-999, group 00 and serial 0000 are never issued (python-stdnum)."""
     code = _compact(value)
     if len(code) != 9 or not code.isdigit() or code in _SSN_INVALID:
         return False
-    area, group, serial = code[:3], code[3:5], code[5:]
-    if area in ("000", "666") or area[0] == "9":
-        return False
-    return group != "00" and serial != "0000"
+    return stdnum_ssn.is_valid(code)
 
 
 _NINO_BAD_PREFIXES = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}

@@ -32,7 +32,9 @@ def test_injection_and_pii_combine_to_the_worst_action_and_severity():
     assert verdict.action is Action.BLOCK
     assert verdict.severity is Severity.CRITICAL
     assert verdict.injection_severity is Severity.CRITICAL
-    assert verdict.injection_categories == ["instruction_override"]
+    # The learned stage may confirm the rule; no other family may appear.
+    assert "instruction_override" in verdict.injection_categories
+    assert set(verdict.injection_categories) <= {"instruction_override", "learned_injection"}
     assert "pii_iban_estonian" in verdict.pii_categories or "pii_iban" in verdict.pii_categories
     assert IBAN not in verdict.redacted_text
 

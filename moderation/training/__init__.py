@@ -1,0 +1,1 @@
+"""Offline, reproducible training of the learned injection stage (never imported by the server)."""
