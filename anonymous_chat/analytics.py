@@ -44,9 +44,10 @@ from anonymous_chat.models import (
     UserRollup,
 )
 from chat.budgets import SITE_ROW_PK
-from chat.models import GlobalBudget, Severity
+from chat.models import GlobalBudget
 from chat.periods import Period, next_reset, period_start
 from chat.selectors import DistinctJoin
+from moderation.types import Severity
 
 SEVERITIES = [s.value for s in Severity]  # ordered: none (rank 0) .. critical (rank 4)
 SEVERITY_CHART_DAYS = 14

@@ -22,7 +22,7 @@ from anonymous_chat.models import (
     ConversationDayRollup,
     ConversationRollup,
 )
-from chat.models import Severity
+from chat.models import SEVERITY_CHOICES
 from config.rest import (
     CountBoundFilter,
     FilterSet,
@@ -79,7 +79,7 @@ class InteractionFilter(FilterSet):
         "the user slug.",
     )
     is_flagged = StrictBooleanFilter()
-    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    severity = django_filters.ChoiceFilter(choices=SEVERITY_CHOICES)
     session_id = django_filters.CharFilter(help_text="Exact session id.")
     user_slug = django_filters.CharFilter(help_text="Exact user slug.")
     has_feedback = StrictBooleanFilter(

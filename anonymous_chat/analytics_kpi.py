@@ -24,7 +24,7 @@ from anonymous_chat.models import (
     DailyRollup,
     UserRollup,
 )
-from chat.models import Severity
+from moderation.types import Severity
 
 
 def _clarification() -> RawSQL:
@@ -74,7 +74,7 @@ def kpi_daily(turns: QuerySet, *, since: dt.datetime) -> dict[dt.date, dict[str,
     """Turns per UTC day since `since`, split by severity (one grouped query)."""
     # A blank severity (older rows) is charted as NONE.
     counts = {value: Count("id", filter=Q(severity=value)) for value in SEVERITIES}
-    counts[Severity.NONE.value] = Count("id", filter=Q(severity__in=(Severity.NONE, "")))
+    counts[Severity.NONE.value] = Count("id", filter=Q(severity__in=(Severity.NONE.value, "")))
     rows = (
         turns.order_by()
         .filter(created__gte=since)

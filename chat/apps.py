@@ -12,4 +12,9 @@ class ChatConfig(AppConfig):
 
         from moderation import conf
 
-        conf.configure(injection_allowlist=tuple(settings.AI_ASSISTANT_INJECTION_ALLOWLIST))
+        conf.configure(
+            injection_allowlist=tuple(settings.AI_ASSISTANT_INJECTION_ALLOWLIST),
+            model_enabled=settings.MODERATION_MODEL_ENABLED,
+            model_flag_threshold=settings.MODERATION_MODEL_FLAG_THRESHOLD,
+            model_block_threshold=settings.MODERATION_MODEL_BLOCK_THRESHOLD,
+        )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from chat.models import Severity
+from chat.models import SEVERITY_CHOICES
 from chat.selectors import message_active, thread_search
 from config.rest import CountBoundFilter, FilterSet, StrictBooleanFilter
+from moderation.types import Severity
 
 # A missing key is "not flagged": Q negation alone would drop rows where the key is absent.
 FLAGGED = Q(flags__is_flagged=True) & Q(flags__is_flagged__isnull=False)
@@ -26,7 +27,7 @@ class ThreadFilter(FilterSet):
     )
     is_flagged = StrictBooleanFilter(method="filter_is_flagged")
     max_severity = django_filters.ChoiceFilter(
-        choices=Severity.choices,
+        choices=SEVERITY_CHOICES,
         method="filter_max_severity",
         help_text="`none` selects unflagged threads; other values match exactly.",
     )
@@ -62,7 +63,7 @@ class ThreadFilter(FilterSet):
         return queryset.filter(FLAGGED if value else ~FLAGGED)
 
     def filter_max_severity(self, queryset, name, value):
-        if value == Severity.NONE:
+        if value == Severity.NONE.value:
             return queryset.filter(~FLAGGED)
         return queryset.filter(flags__is_flagged=True, flags__max_severity=value)
 

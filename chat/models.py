@@ -10,22 +10,24 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from moderation.types import Severity
+
 
 class Role(models.TextChoices):
     USER = "user"
     ASSISTANT = "assistant"
 
 
-class Severity(models.TextChoices):
-    NONE = "none"
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
+# Moderation's one Severity enum, as the choices of the stored detection fields.
+SEVERITY_CHOICES = [(severity.value, severity.value.capitalize()) for severity in Severity]
 
-    @classmethod
-    def rank(cls, value: str) -> int:
-        return [c.value for c in cls].index(value) if value in cls.values else 0
+
+def severity_rank(value: str) -> int:
+    """The rank of a stored severity (0 = none ... 4 = critical); unknown values rank 0."""
+    try:
+        return Severity(value).rank
+    except ValueError:
+        return 0
 
 
 class ActionTaken(models.TextChoices):
@@ -123,7 +125,7 @@ class Thread(models.Model):
 
     @property
     def max_severity(self) -> str:
-        return self.flags.get("max_severity") or Severity.NONE
+        return self.flags.get("max_severity") or Severity.NONE.value
 
 
 class Message(models.Model):
@@ -144,7 +146,7 @@ class Message(models.Model):
 
     is_flagged = models.BooleanField(default=False, db_index=True)
     severity = models.CharField(
-        max_length=10, choices=Severity.choices, default=Severity.NONE, db_index=True
+        max_length=10, choices=SEVERITY_CHOICES, default=Severity.NONE.value, db_index=True
     )
     injection_categories = models.JSONField(default=list, blank=True)
     pii_categories = models.JSONField(default=list, blank=True)

@@ -6,8 +6,8 @@ redacted text; medium-or-worse injections (and what answered them) never re-ente
 
 from __future__ import annotations
 
-from chat.models import Severity
-from moderation.types import Action, Verdict
+from chat.models import severity_rank
+from moderation.types import Action, Severity, Verdict
 
 
 def stored_text(verdict: Verdict) -> str:
@@ -22,7 +22,7 @@ def warning(verdict: Verdict) -> str | None:
 
 
 def unsafe_for_history(severity: str, injection_categories: list[str] | None) -> bool:
-    return bool(injection_categories) and Severity.rank(severity) >= Severity.rank(Severity.MEDIUM)
+    return bool(injection_categories) and severity_rank(severity) >= Severity.MEDIUM.rank
 
 
 def detection_fields(verdict: Verdict) -> dict:

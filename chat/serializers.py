@@ -6,13 +6,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.models import (
+    SEVERITY_CHOICES,
     ActionTaken,
     BlockKey,
     ChatSession,
     FeedbackCategory,
     Message,
     Role,
-    Severity,
     Thread,
 )
 from chat.tools import REGISTRY as TOOL_REGISTRY
@@ -42,7 +42,7 @@ class ThreadSerializer(FieldSelectionMixin, serializers.ModelSerializer):
     total_tokens = serializers.IntegerField(read_only=True, allow_null=True)
     models_used = serializers.CharField(read_only=True, help_text="Comma-separated model names.")
     is_flagged = serializers.BooleanField(read_only=True)
-    max_severity = serializers.ChoiceField(choices=Severity.choices, read_only=True)
+    max_severity = serializers.ChoiceField(choices=SEVERITY_CHOICES, read_only=True)
     has_feedback = serializers.BooleanField(read_only=True)
     user_username = serializers.CharField(source="chat_session.user.username", read_only=True)
     user_full_name = serializers.CharField(source="chat_session.user.full_name", read_only=True)
@@ -131,7 +131,7 @@ class MessageSerializer(serializers.ModelSerializer):
 class MessageStaffSerializer(MessageSerializer):
     """Adds the detection fields, which only staff and support may see."""
 
-    severity = serializers.ChoiceField(choices=Severity.choices, read_only=True)
+    severity = serializers.ChoiceField(choices=SEVERITY_CHOICES, read_only=True)
     action_taken = serializers.ChoiceField(choices=ActionTaken.choices, read_only=True)
     injection_categories = CategoryListField(read_only=True)
     pii_categories = CategoryListField(read_only=True)

@@ -7,10 +7,11 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
-from chat.models import ChatSession, Message, Role, Severity, Thread
+from chat.models import ChatSession, Message, Role, Thread, severity_rank
 from chat.selectors import message_active
 from chat.turns import cancel
 from config.rest import DomainError
+from moderation.types import Severity
 
 
 def session_get_or_create(*, user: User) -> ChatSession:
@@ -57,7 +58,7 @@ def thread_flags_recompute(*, thread: Thread) -> dict:
     """
     flagged = message_active(Message.objects.filter(thread=thread, is_flagged=True))
     severities = list(flagged.values_list("severity", flat=True))
-    worst = max(severities, key=Severity.rank, default=Severity.NONE)
+    worst = max(severities, key=severity_rank, default=Severity.NONE.value)
     flags = {**(thread.flags or {}), "is_flagged": bool(severities), "max_severity": str(worst)}
     Thread.objects.filter(pk=thread.pk).update(flags=flags)
     thread.flags = flags

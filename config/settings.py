@@ -83,6 +83,10 @@ def parse_database_url(
         }
     if parts.scheme in {"postgres", "postgresql"}:
         options: dict[str, Any] = dict(parse_qsl(parts.query))
+        if "assume_role" in options and pool_max_size > 0:
+            # Django 5.2 applies the role while the pool sets a connection up by asking the
+            # pool for a connection: every connection attempt then times out.
+            raise ValueError("assume_role in DATABASE_URL needs DB_POOL_MAX_SIZE=0 (no pool).")
         if pool_max_size > 0:
             options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": pool_timeout}
         return {
@@ -298,6 +302,34 @@ if AI_ASSISTANT_DB_THREADS < 1:
     raise ValueError("AI_ASSISTANT_DB_THREADS must be at least 1")
 if AI_ASSISTANT_HTTP_TRANSPORT not in ("httpx", "aiohttp"):
     raise ValueError("AI_ASSISTANT_HTTP_TRANSPORT must be httpx or aiohttp")
+MODERATION_MODEL_ENABLED = _env(
+    "MODERATION_MODEL_ENABLED",
+    "bool",
+    True,
+    "Run the learned injection model (local weights, numpy) behind the moderation rules.",
+)
+
+
+def _probability(name: str, doc: str) -> float | None:
+    raw = _env(name, "str", "", doc)
+    if not raw:
+        return None
+    value = float(raw)
+    if not 0 < value <= 1:
+        raise ValueError(f"{name} must be a probability in (0, 1], not {raw!r}")
+    return value
+
+
+MODERATION_MODEL_FLAG_THRESHOLD = _probability(
+    "MODERATION_MODEL_FLAG_THRESHOLD",
+    "Model probability from which a message the rules let through is flagged and warned "
+    "about; empty: the threshold chosen on validation data and shipped with the weights.",
+)
+MODERATION_MODEL_BLOCK_THRESHOLD = _probability(
+    "MODERATION_MODEL_BLOCK_THRESHOLD",
+    "Model probability from which the model alone blocks a message; empty: it never does "
+    "(a model-only hit warns and flags).",
+)
 AI_ASSISTANT_TOKEN_LIMIT_DAILY = _env(
     "AI_ASSISTANT_TOKEN_LIMIT_DAILY",
     "int",
@@ -580,7 +612,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "InjectionSeverityEnum": "chat.models.Severity",
+        "InjectionSeverityEnum": "chat.models.SEVERITY_CHOICES",
         "ActionTakenEnum": "chat.models.ActionTaken",
         "FeedbackCategoryEnum": "chat.models.FeedbackCategory",
         "MessageRoleEnum": "chat.models.Role",

@@ -5,12 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.views import PasswordLoginView
 from config import views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api-auth/password/", PasswordLoginView.as_view(), name="auth-password"),
+    path("api-auth/", include("accounts.urls")),
     path("api/health/", views.HealthView.as_view(), name="health"),
     path("api/configuration/", views.ConfigurationView.as_view(), name="configuration"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

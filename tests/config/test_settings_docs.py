@@ -73,3 +73,10 @@ def test_postgres_url_credentials_and_port_are_decoded():
 def test_unknown_database_scheme_is_refused():
     with pytest.raises(ValueError, match="DATABASE_URL"):
         parse_database_url("mysql://x@y/z", pool_max_size=1)
+
+
+def test_a_role_to_assume_is_refused_with_a_pool():
+    with pytest.raises(ValueError, match="DB_POOL_MAX_SIZE=0"):
+        parse_database_url("postgres://u@db/chat?assume_role=app", pool_max_size=5)
+    options = parse_database_url("postgres://u@db/chat?assume_role=app", pool_max_size=0)
+    assert options["OPTIONS"] == {"assume_role": "app"}
