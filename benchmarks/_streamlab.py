@@ -551,6 +551,19 @@ class Lab:
         )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
+    def run_django(self, code: str, *args: str) -> str:
+        """Run `code` in a Django process on the benchmark database; its last line of output."""
+        out = subprocess.run(
+            [PYTHON, "-c", "import django; django.setup()\n" + code, *args],
+            cwd=self.source,
+            env=self.env(),
+            check=True,
+            timeout=600,
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout.strip().splitlines()[-1]
+
     # processes ---------------------------------------------------------------------------
     def start_devllm(self) -> subprocess.Popen:
         """The development LLM with the benchmark profile, in its own process."""

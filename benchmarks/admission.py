@@ -5,9 +5,9 @@
     .venv/bin/python benchmarks/admission.py
 
 Prints admissions per second (reserve + settle on a user's quota and the site budget, the
-whole gate of a turn) with 1 and 8 concurrent workers, each with its own user, and the p50 of
-one admission next to the p50 of everything a stream request does before its first byte
-(resolve, moderate, admit, store), so the gate's share of the stream overhead is visible.
+whole gate of a turn, each row's UPDATE committed on its own) with 1 and 8 concurrent workers,
+each with its own user, and the p50 of one admission next to the p50 of everything a stream
+request does before its first byte (plan, reserve, store), so the gate's share is visible.
 """
 
 from __future__ import annotations
@@ -31,20 +31,20 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts.services import user_upsert  # noqa: E402
-from chat import budget  # noqa: E402
-from chat.turn import turn_resolve, turn_start  # noqa: E402
+from chat import budgets  # noqa: E402
+from chat.turns import admission  # noqa: E402
+from chat.turns.admission import Estimate  # noqa: E402
+from chat.turns.pipeline import admit_and_store  # noqa: E402
+from chat.turns.signed_in import SignedInConversation  # noqa: E402
 from moderation.service import scan  # noqa: E402
 
 SECONDS = 5.0
 
 
 def admit_once(user) -> None:
-    grant = budget.admit(
-        rows=[budget.user_row(user), budget.site_row(anonymous=False)],
-        input_tokens=300,
-        max_tokens=1000,
-    )
-    budget.settle(grant, 420)
+    rows = [budgets.user_row(user), budgets.site_row(anonymous=False)]
+    grant = admission.reserve(rows, Estimate(input_tokens=300, max_tokens=1000))
+    admission.settle(grant, 420)
 
 
 def throughput(workers: int) -> float:
@@ -83,19 +83,13 @@ def main() -> None:
     admit_ms = p50(lambda: admit_once(user))
 
     def pre_stream() -> None:
-        plan = turn_resolve(
-            user=user,
-            text="How do I attach a volume?",
-            thread_uuid=None,
-            mode=None,
-            edit_message_uuid=None,
-        )
-        started = turn_start(plan=plan, verdict=scan(plan.text))
-        budget.settle(started.grant, 0)
+        conversation = SignedInConversation(user=user, text="How do I attach a volume?")
+        turn = admit_and_store(conversation, scan(conversation.resolve()))
+        admission.settle(turn.grant, 0)
 
     pre_ms = p50(pre_stream, n=100)
     print(f"admission p50: {admit_ms:.2f} ms (reserve + settle, two rows)")
-    print(f"pre-stream work p50: {pre_ms:.2f} ms (resolve, moderate, admit, store)")
+    print(f"pre-stream work p50: {pre_ms:.2f} ms (plan, reserve, store)")
     print(f"admission share of pre-stream work: {100 * admit_ms / pre_ms:.0f}%")
     for workers in (1, 8):
         print(f"throughput with {workers} worker(s): {throughput(workers):.0f} admissions/s")

@@ -31,7 +31,14 @@ from chat.serializers import (
 from chat.tools import tool_execute
 from chat.turns.pipeline import NDJSON, start_turn
 from chat.turns.signed_in import SignedInConversation
-from config.rest import ApiView, ApiViewSet, ListMixin, OptionalPagination, is_staff_or_support
+from config.rest import (
+    ApiView,
+    ApiViewSet,
+    ListMixin,
+    OptionalPagination,
+    is_staff_or_support,
+    paginated_response,
+)
 
 
 class UuidLookupMixin:
@@ -100,14 +107,27 @@ class ThreadViewSet(ListMixin, mixins.RetrieveModelMixin, ChatViewSet):
     def scoped_queryset(self):
         if self.action == "cancel":
             return selectors.thread_owned(user=self.request.user)
-        if self.action in ("archive", "unarchive"):
+        if self.action in ("archive", "unarchive", "retrieve"):
             return selectors.thread_visible(user=self.request.user)
+        if self.action == "list" and not selectors.thread_figures_in_sql(self.request.query_params):
+            return selectors.thread_visible(user=self.request.user)  # figures per page, below
         return selectors.thread_list(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        return paginated_response(self, queryset, self._serialized)
+
+    def _serialized(self, threads):
+        threads = list(threads)
+        wanted = set(self.request.query_params.getlist("field"))
+        if not wanted or wanted & selectors.FIGURE_FIELDS:  # figures asked for (or all fields)
+            threads = selectors.thread_page_figures(threads)
+        return self.get_serializer(threads, many=True).data
 
     def retrieve(self, request, *args, **kwargs):
         thread = self.get_object()
         services.access_audit(actor=request.user, obj=thread)
-        return Response(self.get_serializer(thread).data)
+        return Response(self._serialized([thread])[0])
 
     @extend_schema(request=None, responses={204: None}, summary="Archive a thread")
     @action(detail=True, methods=["post"])

@@ -304,3 +304,32 @@ def test_field_selection_returns_only_requested_keys(api, user):
     thread_for(user, name="t")
     rows = api.get("/api/chat-threads/?field=uuid&field=name").json()
     assert [set(row) for row in rows] == [{"uuid", "name"}]
+
+
+def test_figures_made_per_page_equal_the_figures_made_in_sql(api, user):
+    """A plain list computes its figures for the page only; ordering by a figure computes them
+    in SQL for every thread: both give the same numbers."""
+    empty = thread_for(user, name="empty")
+    titled = thread_for(user, name="titled")
+    Thread.objects.filter(pk=titled.pk).update(title_gen_input_tokens=7, title_gen_output_tokens=2)
+    busy = thread_for(user, name="busy")
+    add_turn(busy, input_tokens=10, output_tokens=20, model="m1")
+    add_turn(busy, input_tokens=5, output_tokens=None, model="m2", feedback_score=False)
+    add_message(busy, Role.USER, "unanswered")
+    keys = ("message_count", "input_tokens", "output_tokens", "total_tokens", "models_used",
+            "has_feedback")  # fmt: skip
+
+    def figures(response):
+        assert response.status_code == 200, response.content
+        return {row["name"]: {k: row[k] for k in keys} for row in response.json()}
+
+    per_page = figures(api.get("/api/chat-threads/"))
+    in_sql = figures(api.get("/api/chat-threads/?o=-total_tokens"))
+    assert per_page == in_sql
+    assert per_page["busy"] == {
+        "message_count": 5, "input_tokens": 15, "output_tokens": 20, "total_tokens": 35,
+        "models_used": "m1,m2", "has_feedback": True,
+    }  # fmt: skip
+    assert per_page["titled"]["total_tokens"] == 9
+    assert per_page[empty.name]["input_tokens"] is None
+    assert per_page[empty.name]["message_count"] == 0

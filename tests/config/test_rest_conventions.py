@@ -222,8 +222,9 @@ def test_thread_list_uses_a_constant_number_of_queries(api, user, count):
     with CaptureQueriesContext(connection) as queries:
         response = api.get("/api/chat-threads/?page_size=100")
     assert len(response.json()) == count
-    # token with its user, the count, the page: independent of the number of threads
-    assert len(queries) == 3, [q["sql"] for q in queries]
+    # token with its user, the count, the page, the page's figures: independent of the number
+    # of threads
+    assert len(queries) == 4, [q["sql"] for q in queries]
 
 
 @pytest.mark.parametrize("count", [1, 50])
