@@ -540,16 +540,7 @@ class Lab:
 
     def create_users(self, count: int, prefix: str = "bench") -> list[str]:
         """`count` users, one API token each (what `manage.py createuser` does, in one process)."""
-        out = subprocess.run(
-            [PYTHON, "-c", "import django; django.setup()\n" + USERS_CODE, prefix, str(count)],
-            cwd=self.source,
-            env=self.env(),
-            check=True,
-            timeout=600,
-            capture_output=True,
-            text=True,
-        )
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        return json.loads(self.run_django(USERS_CODE, prefix, str(count)))
 
     def run_django(self, code: str, *args: str) -> str:
         """Run `code` in a Django process on the benchmark database; its last line of output."""
