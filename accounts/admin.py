@@ -1,9 +1,15 @@
-"""Admin for users and the read-only audit trail (tokens come from rest_framework.authtoken)."""
+"""Admin for users, their API tokens (by name and first characters only) and the read-only
+audit trail."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from knox.models import AuthToken
 
-from accounts.models import AuditEvent, User
+from accounts.models import ApiToken, AuditEvent, User
+
+# knox registers its default token model, which ApiToken replaces (KNOX_TOKEN_MODEL).
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
 
 
 @admin.register(User)
@@ -28,4 +34,21 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made by `createuser` or the API and shown once there; here they are listed by
+    their first characters and revoked by deleting them. The digest is never shown."""
+
+    list_display = ("name", "user", "token_key", "created", "expiry")
+    search_fields = ("name", "token_key", "user__username")
+    fields = ("name", "user", "token_key", "created", "expiry")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from knox.models import AbstractAuthToken
 
 
 class User(AbstractUser):
@@ -48,3 +49,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} by {self.actor_id} on {self.target_type}:{self.target_uuid}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token of a user (`Authorization: Token <key>`), stored as a hash by django-rest-knox.
+
+    A database dump holds no working credential: only the SHA-512 digest of each key and its
+    first characters (`token_key`), by which the owner and the admin tell tokens apart. A user
+    may hold several, each named, with an optional expiry; deleting one revokes it.
+    """
+
+    name = models.CharField(max_length=100, default="API token")
+
+    class Meta:
+        ordering = ("-created",)
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_key}...) of {self.user}"

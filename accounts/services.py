@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
-from accounts.models import AuditEvent, User
+from accounts.models import ApiToken, AuditEvent, User
 
 
 def audit_record(
@@ -28,6 +28,12 @@ def audit_record(
     )
 
 
+def token_create(*, user: User, name: str, ttl: dt.timedelta | None = None) -> str:
+    """A new API token for `user`; the key is returned once and only its hash is stored."""
+    _, key = ApiToken.objects.create(user=user, expiry=ttl, name=name)
+    return key
+
+
 @transaction.atomic
 def user_upsert(
     *,
@@ -35,8 +41,8 @@ def user_upsert(
     is_staff: bool = False,
     is_support: bool = False,
     password: str | None = None,
-) -> tuple[User, Token, bool]:
-    """Create or update a user and return it with its API token (created on first use)."""
+) -> tuple[User, str, bool]:
+    """Create or update a user and return it with a new API token's key."""
     user, created = User.objects.get_or_create(username=username)
     user.is_staff = is_staff
     user.is_superuser = is_staff
@@ -46,5 +52,4 @@ def user_upsert(
     elif created:
         user.set_unusable_password()
     user.save()
-    token, _ = Token.objects.get_or_create(user=user)
-    return user, token, created
+    return user, token_create(user=user, name="createuser"), created

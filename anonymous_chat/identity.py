@@ -1,8 +1,7 @@
 """Who an anonymous caller is, without keeping their address.
 
-The client IP is REMOTE_ADDR, or, behind a configured trusted proxy, the right-most
-X-Forwarded-For hop that is not itself trusted. An IPv6 client is bucketed by its /64 (one
-household or host), an IPv4 client by its address. From the bucket derive:
+The client IP comes from config.clients (trusted proxies only). An IPv6 client is bucketed by
+its /64 (one household or host), an IPv4 client by its address. From the bucket derive:
 - `caller_key`: HMAC-SHA256 of the bucket, the key of bindings, budgets and tokens;
 - `user_slug`: scrypt of the bucket with a secret salt, the pseudonym staff see.
 """
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from config.clients import client_ip
 from config.settings import derived_secret
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P, SCRYPT_LEN = 2**14, 8, 1, 32
@@ -25,36 +25,6 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P, SCRYPT_LEN = 2**14, 8, 1, 32
 def _secret(name: str) -> str:
     """The setting, or (when unset) a secret derived from SECRET_KEY for that purpose."""
     return getattr(settings, name, "").strip() or derived_secret(name)
-
-
-@functools.lru_cache(maxsize=32)
-def _trusted_networks(cidrs: tuple[str, ...]) -> tuple:
-    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
-
-
-def _is_trusted(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in net for net in _trusted_networks(tuple(settings.AI_ASSISTANT_TRUSTED_PROXIES)))
-
-
-def client_ip(meta: dict) -> str | None:
-    """The caller's address; a forged X-Forwarded-For from an untrusted peer changes nothing."""
-    remote = (meta.get("REMOTE_ADDR") or "").strip()
-    if not remote:
-        return None
-    if not _is_trusted(remote):
-        return remote
-    hops = [h.strip() for h in (meta.get("HTTP_X_FORWARDED_FOR") or "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not _is_trusted(hop):
-            try:
-                return str(ipaddress.ip_address(hop))
-            except ValueError:
-                return None  # garbage in the header: no usable identity
-    return remote
 
 
 def ip_bucket(address: str) -> str:

@@ -2,10 +2,13 @@
 
 Every variable is declared once through `_env`, which records its type, default and meaning
 in `ENV_SETTINGS`; a test checks that README.md and .env.example list exactly these names.
+Variables come from the environment, then from a `.env` file in the project root, or the file
+that ENV_FILE names (python-dotenv; the environment wins).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -15,7 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
+
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# ENV_FILE names another file (tests, several deployments on one host); the environment wins.
+load_dotenv(os.environ.get("ENV_FILE") or BASE_DIR / ".env", override=False)
 
 
 @dataclass(frozen=True)
@@ -110,8 +119,9 @@ def parse_database_url(
 SECRET_KEY = _env(
     "SECRET_KEY",
     "str",
-    "dev-insecure-change-me",
-    "Django secret key; also the root of derived secrets. Set a long random value in production.",
+    "",
+    "Django secret key, also the root of derived secrets: at least 50 random characters. "
+    "Required unless DEBUG is on (scripts/run makes one for you).",
     secret=True,
 )
 DEBUG = _env("DEBUG", "bool", False, "Django debug mode; never on in production.")
@@ -120,6 +130,57 @@ ALLOWED_HOSTS = _env(
 )
 CSRF_TRUSTED_ORIGINS = _env(
     "CSRF_TRUSTED_ORIGINS", "list", [], "Origins trusted for session-authenticated admin forms."
+)
+LOGIN_FAILURE_LIMIT = _env(
+    "LOGIN_FAILURE_LIMIT",
+    "int",
+    10,
+    "Failed sign-ins (API and admin) of one account, or from one client, that lock it out.",
+)
+LOGIN_LOCKOUT_MINUTES = _env(
+    "LOGIN_LOCKOUT_MINUTES",
+    "float",
+    15.0,
+    "Minutes an account or client stays locked out after LOGIN_FAILURE_LIMIT failures.",
+)
+API_TOKEN_LOGIN_TTL_DAYS = _env(
+    "API_TOKEN_LOGIN_TTL_DAYS",
+    "int",
+    30,
+    "Days a token from POST /api-auth/password/ stays valid; 0: until revoked.",
+)
+# --- HTTPS (behind a TLS-terminating proxy) ------------------------------------------------
+SECURE_PROXY_SSL_HEADER_NAME = _env(
+    "SECURE_PROXY_SSL_HEADER",
+    "str",
+    "",
+    "Header by which the TLS proxy says a request came over HTTPS, as Django names it (e.g. "
+    "HTTP_X_FORWARDED_PROTO, value https); empty: none. Set only behind a proxy that sets it.",
+)
+SECURE_PROXY_SSL_HEADER = (
+    (SECURE_PROXY_SSL_HEADER_NAME, "https") if SECURE_PROXY_SSL_HEADER_NAME else None
+)
+SECURE_SSL_REDIRECT = _env(
+    "SECURE_SSL_REDIRECT", "bool", False, "Redirect plain HTTP to HTTPS (health checks exempt)."
+)
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/ready/$"]  # load balancers ask over HTTP
+SECURE_HSTS_SECONDS = _env(
+    "SECURE_HSTS_SECONDS",
+    "int",
+    0,
+    "Strict-Transport-Security max-age in seconds (e.g. 31536000); 0 sends no HSTS header.",
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", "bool", False, "HSTS also covers every subdomain."
+)
+SECURE_HSTS_PRELOAD = _env(
+    "SECURE_HSTS_PRELOAD", "bool", False, "Ask browsers to preload HSTS for the domain."
+)
+SESSION_COOKIE_SECURE = _env(
+    "SESSION_COOKIE_SECURE", "bool", False, "Send the admin's session cookie over HTTPS only."
+)
+CSRF_COOKIE_SECURE = _env(
+    "CSRF_COOKIE_SECURE", "bool", False, "Send the admin's CSRF cookie over HTTPS only."
 )
 DB_POOL_MAX_SIZE = _env(
     "DB_POOL_MAX_SIZE",
@@ -507,6 +568,48 @@ def derived_secret(purpose: str) -> str:
     return hashlib.sha256(f"{purpose}:{SECRET_KEY}".encode()).hexdigest()
 
 
+# Keys published with earlier versions of this project: as good as no key at all.
+KNOWN_KEYS = {"dev-insecure-change-me", "change-me"}
+
+
+def weak_secrets(values: dict[str, str], *, minimum: dict[str, int]) -> list[str]:
+    """The names among `values` whose secret is missing, published or too weak: shorter than
+    its minimum, fewer than 5 distinct characters, or Django's startproject placeholder."""
+    weak = []
+    for name, value in values.items():
+        if (
+            value in KNOWN_KEYS
+            or len(value) < minimum[name]
+            or len(set(value)) < 5
+            or value.startswith("django-insecure-")
+        ):
+            weak.append(name)
+    return weak
+
+
+# Refuse to run in production on an insecure default: sessions, CSRF tokens, visitor
+# pseudonyms and feedback tokens would all be forgeable by anyone who read this code.
+_secrets = {"SECRET_KEY": SECRET_KEY}
+_secrets.update(
+    {n: v for n, v in {"ANONYMOUS_CHAT_USER_SLUG_SALT": ANONYMOUS_CHAT_USER_SLUG_SALT,
+     "ANONYMOUS_CHAT_FEEDBACK_TOKEN_SECRET": ANONYMOUS_CHAT_FEEDBACK_TOKEN_SECRET}.items() if v}
+)  # fmt: skip
+_weak = weak_secrets(
+    _secrets,
+    minimum={
+        "SECRET_KEY": 50,
+        "ANONYMOUS_CHAT_USER_SLUG_SALT": 32,
+        "ANONYMOUS_CHAT_FEEDBACK_TOKEN_SECRET": 32,
+    },
+)
+if _weak and not DEBUG:
+    raise ImproperlyConfigured(
+        f"Refusing to start with DEBUG off and a missing or weak {', '.join(_weak)}: set "
+        "SECRET_KEY to at least 50 random characters (python -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))'); the salt and secret, when set, to at least 32."
+    )
+
+
 # --- Django wiring ------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -517,7 +620,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -525,6 +628,7 @@ INSTALLED_APPS = [
     "chat",
     "anonymous_chat",
     "web",
+    "axes",  # last, as django-axes asks
 ]
 
 MIDDLEWARE = [
@@ -536,7 +640,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # the admin's lockout page
     "config.middleware.PrivateApiNoStoreMiddleware",  # last: see its module
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out account or client before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -584,7 +695,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1_048_576  # 1 MiB: a 50,000-character input fits 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header turns "not signed in" into 401, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -598,9 +709,34 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "config.rest.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "config.schema.ApiAutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"password": "10/min"},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# API tokens (accounts.ApiToken, stored as SHA-512 digests by django-rest-knox).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model name)
+REST_KNOX = {
+    "TOKEN_TTL": None,  # each token's own expiry (password logins: API_TOKEN_LOGIN_TTL_DAYS)
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+# Password guessing (django-axes): counted per account and per client (the client as the public
+# chat takes it: config.clients, by a keyed hash of its address) in a cache table of the
+# database, so every worker and restart sees the same counts and no address is stored.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "axes": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "axes_cache"},
+}
+LOGIN_CLIENT_KEY_SECRET = derived_secret("LOGIN_CLIENT_KEY")
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "axes"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_CLIENT_IP_CALLABLE = "config.clients.request_client_key"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # its log lines name client addresses
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chat API",

@@ -3,7 +3,7 @@ web pages (/, /public/, /staff/)."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from config import views
 
@@ -13,7 +13,7 @@ urlpatterns = [
     path("api/health/", views.HealthView.as_view(), name="health"),
     path("api/configuration/", views.ConfigurationView.as_view(), name="configuration"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs/", views.ApiDocsView.as_view(url_name="schema"), name="docs"),
     path("api/marketplace-chat/", include("anonymous_chat.urls")),
     path("api/", include("anonymous_chat.analytics_urls")),
     path("api/", include("chat.urls")),

@@ -96,7 +96,7 @@ def is_postgres():
 def client_for(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {user.auth_token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {user.api_key}")
     return client
 
 

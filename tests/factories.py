@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import factory
-from rest_framework.authtoken.models import Token
-
 from accounts.models import User
+from accounts.services import token_create
 from chat.models import ChatSession, Message, Role, Thread, markdown_blocks
 
 
@@ -22,8 +21,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def token(self, create, extracted, **kwargs):
+        """An API token for the user; its key (stored nowhere in clear) is kept on the object."""
         if create:
-            Token.objects.get_or_create(user=self)
+            self.api_key = token_create(user=self, name="test")
 
 
 class ChatSessionFactory(factory.django.DjangoModelFactory):

@@ -37,7 +37,7 @@ class Streamed:
 
 
 def auth(user) -> dict[str, str]:
-    return {"Authorization": f"Token {user.auth_token.key}"}
+    return {"Authorization": f"Token {user.api_key}"}
 
 
 def post_stream(base: str, user, timeout: float = 60, **body: Any) -> Streamed:

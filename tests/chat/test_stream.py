@@ -195,7 +195,7 @@ def test_form_encoded_body_is_accepted(chat_server, user, llm):
     response = httpx.post(
         f"{chat_server}/api/chat/stream/",
         data={"input": "form hello"},
-        headers={"Authorization": f"Token {user.auth_token.key}"},
+        headers={"Authorization": f"Token {user.api_key}"},
         timeout=30,
     )
     assert response.status_code == 200

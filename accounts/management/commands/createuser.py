@@ -6,7 +6,7 @@ from accounts.services import user_upsert
 
 
 class Command(BaseCommand):
-    help = "Create or update a user and print its API token alone on the last line."
+    help = "Create or update a user and print a new API token alone on the last line."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=None, help="Set this password.")
 
     def handle(self, *args, **options):
-        user, token, created = user_upsert(
+        user, key, created = user_upsert(
             username=options["username"],
             is_staff=options["staff"],
             is_support=options["support"],
@@ -24,5 +24,5 @@ class Command(BaseCommand):
         verb = "Created" if created else "Updated"
         roles = [r for r, on in (("staff", user.is_staff), ("support", user.is_support)) if on]
         self.stdout.write(f"{verb} user {user.username} ({', '.join(roles) or 'user'}).")
-        self.stdout.write("API token:")
-        self.stdout.write(token.key)
+        self.stdout.write("API token (new; earlier ones stay valid):")
+        self.stdout.write(key)
