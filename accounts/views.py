@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import token_create
-from config.rest import DomainError
+from config.rest import DomainError, TextField
 
 
 class LoginLocked(DomainError):
@@ -22,10 +22,8 @@ class LoginLocked(DomainError):
 
 
 class PasswordLoginInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150, help_text="Account user name.")
-    password = serializers.CharField(
-        max_length=128, trim_whitespace=False, style={"input_type": "password"}
-    )
+    username = TextField(max_length=150, help_text="Account user name.")
+    password = TextField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
 
 class PasswordLoginView(APIView):
@@ -35,6 +33,7 @@ class PasswordLoginView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    extra_error_statuses = (429,)  # locked out
 
     @extend_schema(
         request=PasswordLoginInput,

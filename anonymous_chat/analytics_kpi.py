@@ -222,7 +222,8 @@ def kpi_figures(
             avg_llm_resolution_score=None,
             hallucination_rate=None,
             review_coverage=None,
-            llm_intent_distribution=None,
+            # An object of counts, empty: waldur-api-client cannot parse null here.
+            llm_intent_distribution={},
         )
     volume_days = [today - dt.timedelta(days=n) for n in range(window_days - 1, -1, -1)]
     totals["daily_volume"] = [

@@ -174,7 +174,7 @@ class AnonymousChatKpiSerializer(serializers.Serializer):
     review_output_tokens_total = serializers.IntegerField()
     avg_llm_resolution_score = serializers.FloatField(allow_null=True)
     llm_intent_distribution = serializers.DictField(
-        child=serializers.IntegerField(), allow_null=True
+        child=serializers.IntegerField(), help_text="Conversations per intent; {} before reviews."
     )
     hallucination_rate = serializers.FloatField(allow_null=True)
     review_coverage = serializers.FloatField(allow_null=True)

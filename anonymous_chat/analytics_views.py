@@ -124,7 +124,7 @@ class AnonymousChatInteractionViewSet(
         responses=AnonymousChatInteractionSerializer(many=True),
         operation_id="anonymous_chat_interactions_by_session_list",
     )
-    @action(detail=False, methods=["get"], url_path=r"by-session/(?P<session_id>[^/]+)")
+    @action(detail=False, methods=["get"], url_path=r"by-session/(?P<session_id>[^/\x00]+)")
     def by_session(self, request, session_id=None):
         turns = analytics.transcript_annotate(self._turns(session_id=session_id))
         return self._list(turns, AnonymousChatInteractionSerializer)
@@ -135,7 +135,7 @@ class AnonymousChatInteractionViewSet(
         responses=AnonymousChatInteractionSerializer(many=True),
         operation_id="anonymous_chat_interactions_by_user_list",
     )
-    @action(detail=False, methods=["get"], url_path=r"by-user/(?P<user_slug>[^/]+)")
+    @action(detail=False, methods=["get"], url_path=r"by-user/(?P<user_slug>[^/\x00]+)")
     def by_user_list(self, request, user_slug=None):
         return self._list(self._turns(user_slug=user_slug), AnonymousChatInteractionSerializer)
 

@@ -18,7 +18,7 @@ from chat.models import FeedbackCategory
 from chat.serializers import ChatFrameSerializer
 from chat.turns.pipeline import NDJSON, start_turn
 from chat.views import NDJSONRenderer
-from config.rest import ApiView, FeatureDisabled, Forbidden
+from config.rest import ApiView, FeatureDisabled, Forbidden, PatternField, TextField
 
 SESSION_ID = r"^[A-Za-z0-9._~-]{8,64}$"
 
@@ -39,8 +39,8 @@ def current_caller(request) -> Caller:
 
 
 class StreamInput(serializers.Serializer):
-    input = serializers.CharField(max_length=50_000, trim_whitespace=False)
-    session_id = serializers.RegexField(
+    input = TextField(max_length=50_000, trim_whitespace=False)
+    session_id = PatternField(
         SESSION_ID,
         help_text="Client-generated, 8-64 characters of letters, digits and . _ ~ -",
     )
@@ -53,12 +53,12 @@ class StreamInput(serializers.Serializer):
 
 class TokenInput(serializers.Serializer):
     interaction_uuid = serializers.UUIDField()
-    feedback_token = serializers.CharField(max_length=128)
+    feedback_token = TextField(max_length=128)
 
 
 class FeedbackInput(TokenInput):
     score = serializers.ChoiceField(choices=[(1, "1"), (-1, "-1")], help_text="1 or -1.")
-    comment = serializers.CharField(
+    comment = TextField(
         max_length=500, required=False, allow_blank=True, allow_null=True, default=""
     )
     category = serializers.ChoiceField(

@@ -283,6 +283,7 @@ def review_run(*, now: dt.datetime | None = None, limit: int | None = None) -> R
                 break
             _review_one(session_id, report, intents, loop, now)
     finally:
+        loop.run_until_complete(llm.close_clients())  # the loop's client ends with it
         loop.close()
     return report
 

@@ -6,6 +6,7 @@ assistant is off.
 
 from __future__ import annotations
 
+from django.db import models
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status
@@ -16,14 +17,33 @@ from accounts.models import User
 from chat import quota
 from chat.models import SystemPrompt
 from chat.views import UuidLookupMixin
-from config.rest import ApiViewSet, IsStaff, IsStaffOrSupport, ListMixin, is_staff_or_support
+from config.rest import (
+    ApiViewSet,
+    IsStaff,
+    IsStaffOrSupport,
+    ListMixin,
+    TextField,
+    is_staff_or_support,
+)
+
+BIGINT_MAX = 2**63 - 1  # the limits are stored in BIGINT columns
+
+
+def limit_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=-1,
+        max_value=BIGINT_MAX,
+        required=False,
+        allow_null=True,
+        help_text="Tokens; -1 unlimited, null the system default.",
+    )
 
 
 class SetQuotaInput(serializers.Serializer):
     user_uuid = serializers.UUIDField()
-    daily_limit = serializers.IntegerField(min_value=-1, required=False, allow_null=True)
-    weekly_limit = serializers.IntegerField(min_value=-1, required=False, allow_null=True)
-    monthly_limit = serializers.IntegerField(min_value=-1, required=False, allow_null=True)
+    daily_limit = limit_field()
+    weekly_limit = limit_field()
+    monthly_limit = limit_field()
 
 
 class QuotaUsageSerializer(serializers.Serializer):
@@ -45,7 +65,7 @@ class QuotaUsageSerializer(serializers.Serializer):
 
 
 class ChatQuotaViewSet(ApiViewSet):
-    extra_error_statuses = (403, 404)
+    extra_error_statuses = (400, 403, 404)  # 400: a malformed or empty user_uuid
 
     @extend_schema(
         parameters=[
@@ -60,6 +80,8 @@ class ChatQuotaViewSet(ApiViewSet):
     def usage(self, request):
         raw = request.query_params.get("user_uuid")
         target = request.user
+        if raw == "":  # present but empty: not a uuid (absent means "your own usage")
+            raise exceptions.ValidationError({"user_uuid": ["Must be a valid UUID."]})
         if raw:
             target = quota.user_by_uuid(raw)
             if target.pk != request.user.pk and not is_staff_or_support(request.user):
@@ -80,6 +102,12 @@ class ChatQuotaViewSet(ApiViewSet):
 
 
 class SystemPromptSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.TextField: TextField,
+    }
+
     class Meta:
         model = SystemPrompt
         fields = (

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from chat.models import SEVERITY_CHOICES
 from chat.selectors import message_active, thread_search
-from config.rest import CountBoundFilter, FilterSet, StrictBooleanFilter
+from config.rest import CountBoundFilter, FilterSet, StrictBooleanFilter, StrictUUIDFilter
 from moderation.types import Severity
 
 # A missing key is "not flagged": Q negation alone would drop rows where the key is absent.
@@ -15,7 +15,7 @@ FLAGGED = Q(flags__is_flagged=True) & Q(flags__is_flagged__isnull=False)
 
 
 class ThreadFilter(FilterSet):
-    user = django_filters.UUIDFilter(field_name="chat_session__user__uuid", help_text="Owner uuid.")
+    user = StrictUUIDFilter(field_name="chat_session__user__uuid", help_text="Owner uuid.")
     is_archived = StrictBooleanFilter()
     created_after = django_filters.DateFilter(field_name="created", lookup_expr="date__gte")
     created_before = django_filters.DateFilter(field_name="created", lookup_expr="date__lte")
@@ -72,7 +72,7 @@ class ThreadFilter(FilterSet):
 
 
 class MessageFilter(FilterSet):
-    thread = django_filters.UUIDFilter(field_name="thread__uuid", help_text="Thread uuid.")
+    thread = StrictUUIDFilter(field_name="thread__uuid", help_text="Thread uuid.")
     include_history = StrictBooleanFilter(
         method="filter_include_history",
         help_text="true also returns messages replaced by an edit or a reload.",

@@ -12,11 +12,12 @@ from chat.models import (
     ChatSession,
     FeedbackCategory,
     Message,
+    Mode,
     Role,
     Thread,
 )
 from chat.tools import REGISTRY as TOOL_REGISTRY
-from config.rest import FieldSelectionMixin
+from config.rest import FieldSelectionMixin, TextField
 from config.schema import OPTIONAL_FIELDS
 
 # --- output -------------------------------------------------------------------------------
@@ -178,9 +179,7 @@ class ThreadStatsSerializer(serializers.Serializer):
 
 class MessageFeedbackInput(serializers.Serializer):
     score = serializers.BooleanField(help_text="true = thumbs up, false = thumbs down.")
-    comment = serializers.CharField(
-        max_length=2000, required=False, allow_null=True, allow_blank=True
-    )
+    comment = TextField(max_length=2000, required=False, allow_null=True, allow_blank=True)
     category = serializers.ChoiceField(
         choices=FeedbackCategory.choices,
         required=False,
@@ -202,22 +201,23 @@ class MessageFeedbackInput(serializers.Serializer):
 class ThreadCancelInput(serializers.Serializer):
     """The client sends `{}`; the fields are accepted and ignored."""
 
-    name = serializers.CharField(required=False, max_length=150)
+    name = TextField(required=False, max_length=150)
     is_archived = serializers.BooleanField(required=False)
 
 
 class ChatRequestInput(serializers.Serializer):
-    input = serializers.CharField(
+    input = TextField(
         max_length=50_000,
         trim_whitespace=False,
-        help_text="The user's message (required; ignored for reload, which regenerates the answer"
-        " to the stored last message).",
+        required=False,
+        help_text="The user's message: required, except with mode=reload, which regenerates the"
+        " answer to the stored last message (an input given then is ignored).",
     )
     thread_uuid = serializers.UUIDField(
         required=False, allow_null=True, help_text="Omit to start a new thread."
     )
     mode = serializers.ChoiceField(
-        choices=[("reload", "reload"), ("edit", "edit")],
+        choices=[(Mode.RELOAD.value, "reload"), (Mode.EDIT.value, "edit")],
         required=False,
         allow_null=True,
         help_text="reload: regenerate the last answer; edit: replace the last user message."
@@ -234,6 +234,8 @@ class ChatRequestInput(serializers.Serializer):
 
     def validate(self, attrs):
         mode = attrs.get("mode")
+        if mode != Mode.RELOAD and "input" not in attrs:
+            raise serializers.ValidationError({"input": ["This field is required."]})
         if mode and not attrs.get("thread_uuid"):
             raise serializers.ValidationError({"mode": ["This mode needs thread_uuid."]})
         if mode == "edit" and not attrs.get("edit_message_uuid"):
@@ -255,7 +257,15 @@ class ChatFrameSerializer(serializers.Serializer):
     t = serializers.CharField(required=False, help_text="Language or loading kind.")
     e = serializers.CharField(required=False, help_text="Error message.")
     w = serializers.CharField(required=False, help_text="Personal-data warning.")
-    m = serializers.DictField(required=False, help_text="Metadata: uuids, tokens, finish reason.")
+    m = serializers.DictField(
+        required=False,
+        help_text="Metadata. Signed-in stream: first {thread_uuid}; {thread_name} for a new"
+        " thread's title; last {user_message_uuid (not on reload), assistant_message_uuid,"
+        " input_tokens, output_tokens, finish_reason}. Public stream: first {interaction_uuid,"
+        " feedback_token} (the token signs feedback and clicks on this answer); last"
+        " {input_tokens, output_tokens, finish_reason}. finish_reason: stop, length, cancelled,"
+        " interrupted, error or timeout.",
+    )
 
 
 @extend_schema_field({"type": "string", "enum": sorted(TOOL_REGISTRY)})

@@ -219,7 +219,7 @@ class ChatStreamView(ApiView):
         mode = values.get("mode")
         conversation = SignedInConversation(
             user=request.user,
-            text=values["input"],
+            text=values.get("input", ""),
             thread_uuid=values.get("thread_uuid"),
             mode=Mode(mode) if mode else None,
             edit_message_uuid=values.get("edit_message_uuid"),

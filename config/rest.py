@@ -15,7 +15,9 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError, models
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -69,6 +71,11 @@ class Forbidden(DomainError):
     default_code = "permission_denied"
 
 
+class PayloadTooLarge(DomainError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
 class DatabaseUnavailable(DomainError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "database_unavailable"
@@ -94,6 +101,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, OperationalError | InterfaceError):
         logger.warning("Database unavailable: %s: %s", type(exc).__name__, str(exc)[:200])
         exc = DatabaseUnavailable(headers={"Retry-After": "5"})
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # (django.request logs the 413 once)
+        exc = PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
     if isinstance(exc, RecursionError) and _raised_by_a_parser(exc):
         # json.loads of a deeply nested body raises RecursionError, which DRF does not catch.
         exc = exceptions.ParseError("Malformed request body: nested too deeply.")
@@ -109,6 +119,42 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         for name, value in exc.headers.items():
             response[name] = value
     return response
+
+
+# --- input fields -------------------------------------------------------------------------
+
+
+class TextField(serializers.CharField):
+    """DRF's CharField, taking text only: it would turn a JSON number into text (`"input": 0`
+    into "0"), which the schema (`type: string`) does not allow."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PatternField(serializers.RegexField):
+    """DRF's RegexField, taking text only (see TextField)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictUUIDField(forms.UUIDField):
+    """A uuid query parameter: absent is "not given", but present and empty (`?thread=`) is
+    not a uuid, as the schema (`format: uuid`) says."""
+
+    def to_python(self, value):
+        if value == "":
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class StrictUUIDFilter(django_filters.UUIDFilter):
+    field_class = StrictUUIDField
 
 
 # --- permissions --------------------------------------------------------------------------
@@ -139,8 +185,10 @@ def is_staff_or_support(user: Any) -> bool:
 def int_param(request, name: str, *, minimum: int = 1, maximum: int | None = None) -> int | None:
     """A positive integer query parameter, 400 naming it when malformed; clamped to maximum."""
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
+    if raw == "":  # present but empty: not an integer, as the schema says
+        raise exceptions.ValidationError({name: ["A valid integer is required."]})
     try:
         value = int(raw)
     except ValueError:
@@ -174,18 +222,16 @@ COUNT_MAX = 2**63 - 1  # the largest PostgreSQL bigint
 
 
 class CountBoundField(forms.Field):
-    """A bound on an integer count, as any number in [0, COUNT_MAX] (the Waldur client sends
-    floats such as `100.0`), rounded inward to an integer: `count >= 2.5` is `count >= 3`.
+    """A bound on an integer count, as any finite number (the Waldur client sends floats such
+    as `100.0`, and a negative bound is as valid as any: `count <= -1` matches nothing),
+    rounded inward to an integer (`count >= 2.5` is `count >= 3`) and held within the range a
+    database integer takes (a bound past it means the same as the range's end).
 
     Django's DecimalField would refuse more than 50 digits (a 400 no schema can state) and an
     integer lookup would truncate a decimal bound instead of rounding it.
     """
 
-    default_error_messages = {
-        "invalid": "A valid number is required.",
-        "min_value": "Ensure this value is greater than or equal to 0.",
-        "max_value": f"Ensure this value is less than or equal to {COUNT_MAX}.",
-    }
+    default_error_messages = {"invalid": "A valid number is required."}
 
     def __init__(self, *, upper: bool = False, **kwargs):
         super().__init__(**kwargs)
@@ -200,11 +246,8 @@ class CountBoundField(forms.Field):
             number = Decimal("NaN")
         if not number.is_finite():
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        if number < 0:
-            raise forms.ValidationError(self.error_messages["min_value"], code="min_value")
-        if number > COUNT_MAX:
-            raise forms.ValidationError(self.error_messages["max_value"], code="max_value")
-        return int(number.to_integral_value(rounding=self.rounding))
+        bounded = min(max(number, Decimal(-1)), Decimal(COUNT_MAX))
+        return int(bounded.to_integral_value(rounding=self.rounding))
 
 
 def _documented(filter_: django_filters.Filter, schema: dict[str, Any]) -> None:
@@ -221,7 +264,7 @@ class CountBoundFilter(django_filters.Filter):
     def __init__(self, *args, upper: bool = False, **kwargs):
         kwargs.setdefault("lookup_expr", "lte" if upper else "gte")
         super().__init__(*args, upper=upper, **kwargs)
-        _documented(self, {"type": "number", "minimum": 0, "maximum": COUNT_MAX})
+        _documented(self, {"type": "number"})
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -235,12 +278,23 @@ class IntegerFilter(django_filters.NumberFilter):
 
 
 class FilterSet(django_filters.FilterSet):
-    """Base filter set: booleans are strict; errors become a 400 naming the parameter."""
+    """Base filter set: booleans are strict; errors become a 400 naming the parameter. A
+    parameter that is present but empty is "not given" only for text filters (an empty text is
+    text); for the others (uuid, boolean, number, date) it is a 400, as the schema's types say."""
 
     FILTER_DEFAULTS = {
         **django_filters.FilterSet.FILTER_DEFAULTS,
         models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.UUIDField: {"filter_class": StrictUUIDFilter},
     }
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if self.data.get(name) == "" and not isinstance(filter_, django_filters.CharFilter):
+                self.form.add_error(name, "This field may not be blank.")
+                valid = False
+        return valid
 
 
 class StrictFilterBackend(DjangoFilterBackend):

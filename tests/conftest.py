@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -38,6 +39,15 @@ def pytest_sessionfinish(session, exitstatus):
             f"FORBID_SKIPS=1: {skipped} test(s) skipped; failing the run.", red=True
         )
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _no_failed_sign_ins(django_db_blocker):
+    """Each test starts with no failed sign-in counted: the counts live in a cache table that
+    no test transaction or flush clears, and a test that locks a client out (127.0.0.1, the
+    address of every test client) would lock every later test out too."""
+    with django_db_blocker.unblock():
+        caches["axes"].clear()
 
 
 @pytest.fixture(autouse=True)

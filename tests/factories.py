@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+
 from accounts.models import User
 from accounts.services import token_create
 from chat.models import ChatSession, Message, Role, Thread, markdown_blocks

@@ -136,5 +136,6 @@ def test_middleware_names_djangos_own_classes():
     ]
     assert set(settings.MIDDLEWARE) - set(django_middleware) == {
         "whitenoise.middleware.WhiteNoiseMiddleware",
+        "axes.middleware.AxesMiddleware",
         "config.middleware.PrivateApiNoStoreMiddleware",
     }

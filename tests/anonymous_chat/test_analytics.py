@@ -36,6 +36,7 @@ def _route_paths() -> list[str]:
         for name in regex.groupindex:
             path = path.replace(f"(?P<{name}>[^/.]+)", samples[name])
             path = path.replace(f"(?P<{name}>[^/]+)", samples[name])
+            path = path.replace(f"(?P<{name}>[^/\\x00]+)", samples[name])
         paths.append("/api/" + path)
     return paths
 
@@ -308,4 +309,4 @@ def test_lists_use_a_constant_number_of_queries(staff_api, path):
             response = staff_api.get(path)
         assert response.status_code == 200, response.content
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 3, counts
+    assert counts[0] == counts[1] <= 4, counts  # two of them look the token up (knox)

@@ -230,13 +230,10 @@ def test_reviewed_total_counts_conversations(staff_api):
 
 def test_review_figures_are_null_without_reviews(staff_api, four_turns):
     kpi = _get(staff_api, KPI)
-    for key in (
-        "avg_llm_resolution_score",
-        "hallucination_rate",
-        "review_coverage",
-        "llm_intent_distribution",
-    ):
+    for key in ("avg_llm_resolution_score", "hallucination_rate", "review_coverage"):
         assert kpi[key] is None, key
+    # An object of counts, empty: waldur-api-client 8.1.3 fails to parse the KPI on null.
+    assert kpi["llm_intent_distribution"] == {}
 
 
 def test_review_figures_with_one_of_two_sessions_reviewed(staff_api):

@@ -371,7 +371,7 @@ def test_roll_up_reads_use_a_constant_number_of_queries(staff_api, path, params)
         with CaptureQueriesContext(connection) as queries:
             _get(staff_api, f"{BASE}{path}", **params)
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 5, counts
+    assert counts[0] == counts[1] <= 6, counts  # two of them look the token up (knox)
 
 
 def test_a_vote_moved_to_another_turn_moves_with_it():

@@ -252,3 +252,15 @@ def test_a_turn_that_loses_its_admission_race_asks_nothing_upstream(
     assert not Thread.objects.exists()
     assert not Message.objects.exists()
     assert TokenQuota.objects.get(user=user).daily_usage == 0  # given back
+
+
+def test_reload_needs_no_input_and_regenerates_the_stored_question(chat_server, user, llm):
+    first = post_stream(chat_server, user, input="What is a volume?")
+    thread_uuid = first.frames[0]["m"]["thread_uuid"]
+    again = post_stream(chat_server, user, thread_uuid=thread_uuid, mode="reload")
+    assert again.status == 200, again.raw
+    asked = [r for r in llm.app.requests if r.get("stream")][-1]["messages"][-1]
+    assert asked == {"role": "user", "content": "What is a volume?"}
+    assert "user_message_uuid" not in again.final
+    missing = post_stream(chat_server, user, thread_uuid=thread_uuid)
+    assert (missing.status, missing.body) == (400, {"input": ["This field is required."]})

@@ -164,3 +164,26 @@ def test_detector_crash_fails_closed_with_the_canned_reply(chat_server, user, ll
     assert chat_calls(llm) == []
     question, _ = stored_pair(result)
     assert question.action_taken == "block"
+
+
+@pytest.mark.parametrize("blocked", [INJECTION, GITHUB])
+def test_a_blocked_first_message_never_leaves_the_server(chat_server, user, llm, blocked):
+    """No request of any kind (answer or title) goes upstream, and the new thread gets a
+    neutral title made without the LLM."""
+    result = post_stream(chat_server, user, input=blocked)
+    assert result.status == 200, result.raw
+    assert llm.app.requests == []
+    thread = Thread.objects.get(uuid=result.frames[0]["m"]["thread_uuid"])
+    assert thread.name == "Declined request"
+    assert result.meta["thread_name"] == "Declined request"
+
+
+def test_the_title_is_asked_from_the_stored_redacted_text(chat_server, user, llm):
+    result = post_stream(chat_server, user, input=IBAN)
+    assert result.status == 200, result.raw
+    titles = [r for r in llm.app.requests if not r.get("stream")]
+    assert len(titles) == 1
+    title_input = titles[0]["messages"][-1]["content"]
+    question, _ = stored_pair(result)
+    assert title_input == question.text  # what is stored, redacted
+    assert "2200 2210" not in title_input

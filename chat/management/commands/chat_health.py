@@ -26,10 +26,17 @@ class Command(BaseCommand):
         self.stdout.write(f"Backend:   {settings.AI_ASSISTANT_BACKEND_TYPE}")
         if not settings.AI_ASSISTANT_API_URL or not settings.AI_ASSISTANT_API_TOKEN:
             raise CommandError("The LLM URL and token must both be set.")
+
+        async def check():
+            try:
+                return await llm.complete_once(
+                    [{"role": "user", "content": "Say OK."}], max_tokens=1
+                )
+            finally:
+                await llm.close_clients()  # the loop's client ends with it
+
         try:
-            text, usage = asyncio.run(
-                llm.complete_once([{"role": "user", "content": "Say OK."}], max_tokens=1)
-            )
+            text, usage = asyncio.run(check())
         except Exception as exc:
             kind = llm.error_kind(exc)
             raise CommandError(f"LLM check failed: {llm.ERROR_MESSAGES[kind]}") from None

@@ -14,6 +14,7 @@ from django.db import connection
 
 from chat.models import Message
 from chat.periods import Period
+from chat.turns import llm as llm_client
 from chat.turns.admission import Cap, CapacityError, QuotaExceeded, RateLimited
 from chat.turns.generation import Prompt, Stops, generate
 from chat.turns.signed_in import SignedInConversation
@@ -92,6 +93,7 @@ def test_a_cancelled_generation_is_cancelled_not_swallowed_and_closes_its_reques
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+        await llm_client.close_clients()
 
     asyncio.run(run())
     assert frames  # it was running when it was cancelled
