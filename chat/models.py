@@ -90,7 +90,7 @@ class ChatSession(models.Model):
         ordering = ("-created", "-id")
 
     def __str__(self) -> str:
-        return f"Chat session of {self.user_id}"
+        return f"Chat session of {self.user.username}"
 
 
 class Thread(models.Model):
@@ -117,7 +117,7 @@ class Thread(models.Model):
         db_table = "chat_thread"
 
     def __str__(self) -> str:
-        return self.name
+        return self.name or "Untitled thread"
 
     @property
     def is_flagged(self) -> bool:
@@ -185,7 +185,7 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.role} #{self.sequence_index} in {self.thread_id}"
+        return f"{self.get_role_display()} message {self.sequence_index} in “{self.thread}”"
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")

@@ -1,4 +1,4 @@
-"""HTML shells of the chat page, the public widget and the staff dashboard.
+"""HTML shells of the chat page, the public widget and the staff dashboard; the site icon.
 
 The pages carry no data: their scripts sign in and read everything from the public API, so
 a page answers 200 to anyone. Plain Django views, not DRF ones, so that the OpenAPI schema
@@ -7,10 +7,17 @@ a page answers 200 to anyone. Plain Django views, not DRF ones, so that the Open
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
+
+# Browsers ask for /favicon.ico on any page that links no icon (the admin, the API docs, a
+# JSON answer opened in a tab); the pages link the same file under /static/.
+FAVICON = (Path(__file__).resolve().parent / "static" / "web" / "favicon.ico").read_bytes()
 
 # Same-origin only: no CDN, no inline script, no external font. `frame-ancestors` is added
 # per page: the public widget may be framed by any site, the others by none.
@@ -45,3 +52,10 @@ def public_page(request):
 @require_safe
 def staff_page(request):
     return _page(request, "web/staff.html")
+
+
+@require_safe
+def favicon(request):
+    response = HttpResponse(FAVICON, content_type="image/vnd.microsoft.icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,5 +1,8 @@
 """Browser fixtures: Debian's Chromium driven by Playwright, and the server as a subprocess.
 
+Without Chromium (`CHROMIUM`, default /usr/bin/chromium) every browser test is skipped with
+one reason line; CI installs it and sets FORBID_SKIPS=1, which turns any skip into a failure.
+
 Playwright's sync API keeps an asyncio loop running in the test thread, which Django reads as
 "async context" and then refuses ORM calls; while a browser is open the tests allow them
 (DJANGO_ALLOW_ASYNC_UNSAFE), but never in the server process, which keeps Django's guard.
@@ -20,14 +23,17 @@ from config.settings import BASE_DIR
 from tests.factories import UserFactory
 from tests.upstream import server_process
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
 ]
+NO_CHROMIUM = f"browser tests need Chromium at {CHROMIUM} (set CHROMIUM to its path)"
 PASSWORD = "correct horse battery"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
 def output_dir() -> Path:
@@ -43,8 +49,21 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Every "no Chromium" skip is reported at this file rather than at its test, so that
+    pytest's summary folds them all into one line."""
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and NO_CHROMIUM in report.longrepr[2]:
+        report.longrepr = (__file__, None, report.longrepr[2])
+    return report
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: set up before any function-scoped fixture, so no server is started.
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(NO_CHROMIUM)
     saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     args = [*CHROMIUM_ARGS, *(["--no-sandbox"] if os.geteuid() == 0 else [])]
@@ -62,10 +81,10 @@ def browser() -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
 
 
-@pytest.fixture
-def page(browser) -> Iterator[Page]:
-    """A fresh browser context per test; uncaught script errors and CSP reports fail the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+@contextlib.contextmanager
+def watched_page(browser: Browser, **options) -> Iterator[Page]:
+    """A tab in a fresh context; uncaught script errors and CSP reports fail the test."""
+    context = browser.new_context(**options)
     context.set_default_timeout(30_000)
     tab = context.new_page()
     problems: list[str] = []
@@ -81,6 +100,13 @@ def page(browser) -> Iterator[Page]:
     yield tab
     context.close()
     assert problems == []
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    """A desktop-sized tab (see watched_page)."""
+    with watched_page(browser, **DESKTOP) as tab:
+        yield tab
 
 
 @contextlib.contextmanager

@@ -198,10 +198,37 @@ def test_threads_are_searched_and_archived(web_server, page, alice, llm):
 
     page.get_by_role("button", name="Archive GPU jobs").click()
     expect(threads).to_have_count(0)
+    expect(page.locator("#thread-empty")).to_have_text("No conversations match your search.")
     gpu.refresh_from_db()
     assert gpu.is_archived
+    page.get_by_label("Search conversations").fill("")
+    expect(threads).to_have_text(["Storage quotas"])
+    expect(page.locator("#thread-list .thread-tag")).to_have_count(0)
+
+
+def test_show_archived_adds_the_archived_threads_to_the_list(web_server, page, alice, llm):
+    add_turn(thread_for(alice, name="Storage quotas"))
+    add_turn(thread_for(alice, name="GPU jobs", is_archived=True))
+    add_turn(thread_for(alice, name="Old billing question", is_archived=True))
+    sign_in(page, web_server, "/", "alice")
+    threads = page.locator("#thread-list .thread")
+    expect(threads.locator(".thread-name")).to_have_text(["Storage quotas"])
+
     page.get_by_label("Show archived").check()
-    expect(threads).to_have_text(["GPU jobs"])
+    expect(threads.locator(".thread-name")).to_have_text(
+        ["Old billing question", "GPU jobs", "Storage quotas"]
+    )
+    archived = threads.filter(has=page.locator(".thread-tag"))
+    expect(archived.locator(".thread-name")).to_have_text(["Old billing question", "GPU jobs"])
+    expect(archived.locator(".thread-tag")).to_have_text(["Archived", "Archived"])
+    expect(page.get_by_role("button", name="Archive Storage quotas")).to_be_visible()
+
+    page.get_by_role("button", name="Unarchive GPU jobs").click()
+    expect(archived.locator(".thread-name")).to_have_text(["Old billing question"])
+    expect(threads).to_have_count(3)
+    page.get_by_label("Show archived").uncheck()
+    expect(threads.locator(".thread-name")).to_have_text(["GPU jobs", "Storage quotas"])
+    assert not Thread.objects.get(name="GPU jobs").is_archived
 
 
 @pytest.mark.parametrize(

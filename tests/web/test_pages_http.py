@@ -79,3 +79,29 @@ def test_schema_leaves_the_pages_out(client, db):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert schema["paths"]
     assert all(path.startswith(("/api/", "/api-auth/")) for path in schema["paths"])
+
+
+def test_every_page_links_the_site_icon_from_the_server(client):
+    for path in PAGES:
+        html = client.get(path).content.decode()
+        icons = re.findall(r'<link rel="icon" href="([^"]+)"', html)
+        assert icons == ["/static/web/favicon.ico", "/static/web/favicon.svg"], path
+    svg = b"".join(client.get("/static/web/favicon.svg").streaming_content)
+    assert svg.startswith(b"<svg ")
+    assert b"http://www.w3.org/2000/svg" in svg
+
+
+def test_favicon_ico_is_served_for_pages_that_link_no_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/vnd.microsoft.icon"
+    assert response["Cache-Control"] == "public, max-age=86400"
+    icon = response.content
+    assert icon[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    count = int.from_bytes(icon[4:6], "little")
+    sizes = sorted(icon[6 + 16 * i] for i in range(count))
+    assert sizes == [16, 32, 48]
+    assert b"\x89PNG" in icon
+    assert icon == b"".join(client.get("/static/web/favicon.ico").streaming_content)
+    assert client.head("/favicon.ico").status_code == 200
+    assert client.post("/favicon.ico").status_code == 405

@@ -33,11 +33,13 @@ function notice(message) {
 // --- threads -------------------------------------------------------------------------------
 
 async function loadThreads() {
+  const query = $("thread-query").value.trim();
   const { data } = await apiFetch("/api/chat-threads/", {
     params: {
       scope: "own",
-      is_archived: $("thread-archived").checked ? "true" : "false",
-      query: $("thread-query").value.trim(),
+      // "Show archived" adds the archived threads to the list: no filter at all then.
+      is_archived: $("thread-archived").checked ? undefined : "false",
+      query,
       o: "-modified",
       page_size: 100,
       field: ["uuid", "name", "modified", "is_archived"],
@@ -46,11 +48,12 @@ async function loadThreads() {
   const list = $("thread-list");
   list.replaceChildren();
   for (const thread of data) {
-    const item = el("li", "thread");
+    const item = el("li", thread.is_archived ? "thread archived" : "thread");
     const open = el("button", "thread-open");
     open.type = "button";
     open.append(el("span", "thread-name", thread.name || "Untitled conversation"));
     open.append(el("span", "thread-date", formatTime(thread.modified)));
+    if (thread.is_archived) open.append(el("span", "thread-tag", "Archived"));
     if (state.thread && state.thread.uuid === thread.uuid) open.setAttribute("aria-current", "true");
     open.addEventListener("click", () => openThread(thread));
     const toggle = el("button", "thread-archive", thread.is_archived ? "Unarchive" : "Archive");
@@ -60,6 +63,7 @@ async function loadThreads() {
     item.append(open, toggle);
     list.append(item);
   }
+  $("thread-empty").textContent = query ? "No conversations match your search." : "No conversations yet.";
   $("thread-empty").hidden = data.length > 0;
 }
 

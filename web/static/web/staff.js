@@ -17,6 +17,7 @@ const SEVERITIES = [
   ["HIGH", "High", "sev-high"],
   ["CRITICAL", "Critical", "sev-critical"],
 ];
+const BLOCKED_NOTE = "Blocked by moderation: the visitor was refused and no answer was generated.";
 const numbers = new Intl.NumberFormat("en");
 const state = { page: 1, filters: {} };
 
@@ -88,12 +89,30 @@ async function loadBudget() {
   });
 }
 
+// A conversation row says only whether some turn has a vote; the numbers come from its voted
+// turns, read under the same filters as the row, so that they count the same turns.
+async function showVotes(cell, sessionId) {
+  try {
+    const { data } = await apiFetch("/api/anonymous-chat-interactions/", {
+      params: { ...state.filters, session_id: sessionId, has_feedback: "true" },
+    });
+    const scores = data.map((turn) => (turn.feedback ? turn.feedback.score : 0));
+    const up = scores.filter((score) => score > 0).length;
+    const down = scores.filter((score) => score < 0).length;
+    cell.textContent = `${count(up)} / ${count(down)}`;
+  } catch (error) {
+    cell.textContent = "–";
+    throw error;
+  }
+}
+
 async function loadConversations() {
   const { data, headers } = await apiFetch("/api/anonymous-chat-interactions/conversations/", {
     params: { ...state.filters, o: "-created", page: state.page, page_size: PAGE_SIZE },
   });
   const body = $("conversations").querySelector("tbody");
   body.replaceChildren();
+  const votes = [];
   for (const row of data) {
     const tr = el("tr");
     const cells = [
@@ -102,11 +121,14 @@ async function loadConversations() {
       row.user_slug.slice(0, 12),
       count(row.message_count),
       row.max_severity || "none",
-      row.has_feedback ? "yes" : "no",
-      `${row.offerings_shown} / ${row.offerings_clicked}`,
-      count(row.total_tokens),
     ];
     for (const cell of cells) tr.append(el("td", "", cell));
+    const voteCell = el("td", "votes", row.has_feedback ? "…" : "0 / 0");
+    if (row.has_feedback) votes.push(showVotes(voteCell, row.session_id));
+    tr.append(voteCell);
+    for (const cell of [`${row.offerings_shown} / ${row.offerings_clicked}`, count(row.total_tokens)]) {
+      tr.append(el("td", "", cell));
+    }
     const open = el("button", "", "Transcript");
     open.type = "button";
     open.setAttribute("aria-label", `Transcript of the conversation started ${formatTime(row.started)}`);
@@ -128,6 +150,7 @@ async function loadConversations() {
   $("page-info").textContent = `Page ${state.page} of ${pages} (${count(total)} conversations)`;
   $("prev-page").disabled = state.page <= 1;
   $("next-page").disabled = state.page >= pages;
+  await Promise.all(votes);
 }
 
 // --- signed-in chat ------------------------------------------------------------------------
@@ -155,7 +178,8 @@ async function loadThreads() {
   for (const thread of data) {
     const tr = el("tr");
     const cells = [thread.name || "Untitled", thread.user_username, thread.max_severity, count(thread.message_count), formatTime(thread.modified)];
-    cells.forEach((cell, index) => tr.append(el("td", index === 2 ? `severity sev-${cell}` : "", cell)));
+    const classes = ["name", "", `severity sev-${thread.max_severity}`];
+    cells.forEach((cell, index) => tr.append(el("td", classes[index] || "", cell)));
     const open = el("button", "", "Messages");
     open.type = "button";
     open.setAttribute("aria-label", `Messages of ${thread.name || "the untitled thread"}`);
@@ -165,7 +189,7 @@ async function loadThreads() {
     tr.append(action);
     body.append(tr);
   }
-  $("flagged").hidden = data.length === 0;
+  $("flagged").parentElement.hidden = data.length === 0; // the table's scroll box
   $("flagged-empty").hidden = data.length > 0;
 }
 
@@ -178,15 +202,35 @@ function openTranscript(title, items) {
   $("transcript").focus();
 }
 
+function withNotes(item, notes) {
+  const meta = notes.filter(Boolean).join(" · ");
+  if (meta) item.append(el("p", "meta", meta));
+  return item;
+}
+
+// A turn without an answer (refused by moderation, or failed before any text) is said in
+// words, never shown as an empty assistant bubble.
+function noAnswerItem(text, notes) {
+  const item = el("li", "message role-assistant no-answer");
+  item.append(el("span", "who", "No answer"), el("div", "body", text));
+  return withNotes(item, notes);
+}
+
+// Blocks that show nothing: none at all, or only blank text (a block of another kind shows
+// a placeholder, so it counts).
+const isBlank = (blocks) =>
+  (blocks || []).every((block) => typeof block.content === "string" && !block.content.trim());
+
 function turnItem(role, blocks, notes) {
+  if (role === "assistant" && isBlank(blocks)) {
+    return noAnswerItem("No answer text was stored for this question.", notes);
+  }
   const item = el("li", `message role-${role}`);
   item.append(el("span", "who", role === "user" ? "User" : "Assistant"));
   const body = el("div", "body");
   body.append(renderBlocks(blocks));
   item.append(body);
-  const meta = notes.filter(Boolean).join(" · ");
-  if (meta) item.append(el("p", "meta", meta));
-  return item;
+  return withNotes(item, notes);
 }
 
 async function showSession(sessionId) {
@@ -199,7 +243,8 @@ async function showSession(sessionId) {
       ? `voted ${turn.feedback.score > 0 ? "helpful" : "not helpful"}${turn.feedback.category ? ` (${turn.feedback.category})` : ""}`
       : "";
     const clicks = turn.click_count ? `${turn.click_count} click(s) on offerings` : "";
-    items.push(turnItem("assistant", turn.assistant_blocks, [feedback, clicks, `${count((turn.input_tokens || 0) + (turn.output_tokens || 0))} tokens`]));
+    const notes = [feedback, clicks, `${count((turn.input_tokens || 0) + (turn.output_tokens || 0))} tokens`];
+    items.push(turn.action_taken === "block" ? noAnswerItem(BLOCKED_NOTE, notes) : turnItem("assistant", turn.assistant_blocks, notes));
   }
   openTranscript(`Transcript of visitor conversation ${sessionId}`, items);
 }
@@ -210,6 +255,7 @@ async function showThread(thread) {
     turnItem(message.role, message.blocks, [
       formatTime(message.created),
       message.is_flagged ? `flagged (${message.severity})` : "",
+      message.action_taken === "block" ? "blocked by moderation" : "",
       message.warning,
       message.feedback_score == null ? "" : `voted ${message.feedback_score > 0 ? "helpful" : "not helpful"}`,
     ]),
