@@ -39,13 +39,14 @@ def user_upsert(
     *,
     username: str,
     is_staff: bool = False,
+    is_superuser: bool = False,
     is_support: bool = False,
     password: str | None = None,
 ) -> tuple[User, str, bool]:
     """Create or update a user and return it with a new API token's key."""
     user, created = User.objects.get_or_create(username=username)
-    user.is_staff = is_staff
-    user.is_superuser = is_staff
+    user.is_staff = is_staff or is_superuser
+    user.is_superuser = is_superuser
     user.is_support = is_support
     if password:
         user.set_password(password)

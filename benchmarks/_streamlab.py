@@ -69,7 +69,7 @@ USERS_CODE = """
 import json, sys
 from accounts.services import user_upsert
 prefix, count = sys.argv[1], int(sys.argv[2])
-keys = [user_upsert(username=f"{prefix}{i}")[1].key for i in range(count)]
+keys = [user_upsert(username=f"{prefix}{i}")[1] for i in range(count)]
 print(json.dumps(keys))
 """
 

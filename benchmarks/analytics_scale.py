@@ -233,9 +233,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from accounts.services import token_create
     from anonymous_chat.models import AnonymousChatInteraction
 
     call_command("migrate", verbosity=0)
@@ -248,8 +248,8 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     staff, _ = User.objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
-    token, _ = Token.objects.get_or_create(user=staff)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = token_create(user=staff, name="benchmark")
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
 
     load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
     turns = AnonymousChatInteraction.objects.count()

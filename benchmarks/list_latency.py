@@ -32,13 +32,13 @@ P99_TARGET_MS = 100.0
 
 SEED_CODE = """
 import json, sys
-from rest_framework.authtoken.models import Token
+from accounts.models import User
 from chat.models import ChatSession, Message, Thread
-keys, per_user = json.loads(sys.argv[1]), int(sys.argv[2])
+names, per_user = json.loads(sys.argv[1]), int(sys.argv[2])
 block = [{"id": "blk_0", "key": "markdown", "status": "complete", "content": "hello " * 40}]
 threads = {}
-for key in keys:
-    user = Token.objects.get(key=key).user
+for key, name in names:
+    user = User.objects.get(username=name)
     session, _ = ChatSession.objects.get_or_create(user=user)
     for t in range(per_user):
         thread = Thread.objects.create(chat_session=session, name=f"Thread {t}",
@@ -113,7 +113,8 @@ def main() -> int:
         lab.prepare_database()
         stream_tokens = lab.create_users(args.streams, prefix="stream")
         list_tokens = lab.create_users(min(args.clients, 50), prefix="lister")
-        seeded = lab.run_django(SEED_CODE, json.dumps(list_tokens), str(THREADS_PER_USER))
+        pairs = [[key, f"lister{i}"] for i, key in enumerate(list_tokens)]
+        seeded = lab.run_django(SEED_CODE, json.dumps(pairs), str(THREADS_PER_USER))
         threads = json.loads(seeded)
         lab.start_devllm()
         server, base = lab.start_server()

@@ -6,13 +6,15 @@ no Django, so tests and `manage.py devllm` run the same code.
 
 Behaviour is chosen per request by the model name (or the `X-Dev-LLM-Mode` header):
 `fault-<mode>` for a failure (see FAULTS) and `reply-<name>` for a scripted answer (see REPLIES);
-anything else answers normally.
+anything else answers normally. A title request (a non-streamed completion whose system message
+asks for a title) gets a few words of the user's text, as a model would title it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -70,19 +72,55 @@ def estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4) if text else 0
 
 
-def default_reply(messages: list[dict[str, Any]]) -> str:
-    question = ""
+def last_user_text(messages: list[dict[str, Any]]) -> str:
     for message in reversed(messages):
         if message.get("role") == "user":
             content = message.get("content")
-            question = content if isinstance(content, str) else json.dumps(content)
-            break
-    excerpt = " ".join(question.split()[:12])
+            return content if isinstance(content, str) else json.dumps(content)
+    return ""
+
+
+def default_reply(messages: list[dict[str, Any]]) -> str:
+    excerpt = " ".join(last_user_text(messages).split()[:12])
     return (
         f"Development model here. You asked: {excerpt}\n\n"
         "This answer comes from the bundled development LLM; set AI_ASSISTANT_API_URL "
         "to use a real model."
     )
+
+
+TITLE_ASKED = re.compile(r"\btitle\b", re.IGNORECASE)
+WORD = re.compile(r"[^\W_]+(?:['.-][^\W_]+)*")
+# Words that open or close a question without naming its subject ("Can you tell me about ...");
+# a word list reads better as prose than as 65 quoted strings.
+FILLER = frozenset(
+    """a about am an and any are as at be but by can could do does for from give have hello
+    help hey hi how i in is it know let me my need of on or please show so some tell thank
+    thanks the to us want was we what when where which who why will with would you your""".split()  # noqa: SIM905
+)
+TITLE_WORDS = 6
+UNTITLED = "New conversation"
+
+
+def is_title_request(request: dict[str, Any]) -> bool:
+    """A non-streamed completion whose system message asks for a title."""
+    return not request.get("stream") and any(
+        message.get("role") == "system" and TITLE_ASKED.search(str(message.get("content") or ""))
+        for message in request.get("messages") or []
+    )
+
+
+def title_for(text: str) -> str:
+    """Up to six words of the user's text, without the filler around its subject."""
+    words = WORD.findall(text)
+    start = next((i for i, word in enumerate(words) if word.lower() not in FILLER), len(words))
+    picked = words[start : start + TITLE_WORDS] or words[:TITLE_WORDS]
+    while len(picked) > 1 and picked[-1].lower() in FILLER:
+        picked.pop()
+    if not picked:
+        return UNTITLED
+    title = " ".join(picked)
+    return title[0].upper() + title[1:]
 
 
 def split_tokens(text: str) -> list[str]:
@@ -163,9 +201,7 @@ class DevLLM:
 
     async def _complete(self, request: dict[str, Any], send, mode: str = "") -> None:
         messages = request.get("messages") or []
-        text = self.config.reply if self.config.reply is not None else default_reply(messages)
-        if mode.startswith("reply-") and mode[6:] in REPLIES:
-            text = REPLIES[mode[6:]]
+        text = self._text(request, mode)
         max_tokens = request.get("max_tokens") or request.get("max_completion_tokens")
         pieces = split_tokens(text)
         finish = "stop"
@@ -188,6 +224,16 @@ class DevLLM:
             return
         fault = mode[6:] if mode.startswith("fault-") else ""
         await self._stream(send, ident, model, pieces, finish, usage, request, fault)
+
+    def _text(self, request: dict[str, Any], mode: str) -> str:
+        """A scripted reply (not for titles), the configured reply, a title or the default."""
+        messages = request.get("messages") or []
+        title = is_title_request(request)
+        if mode.startswith("reply-") and mode[6:] in REPLIES and not title:
+            return REPLIES[mode[6:]]
+        if self.config.reply is not None:
+            return self.config.reply
+        return title_for(last_user_text(messages)) if title else default_reply(messages)
 
     @staticmethod
     def _completion(ident, model, text, finish, usage) -> dict[str, Any]:

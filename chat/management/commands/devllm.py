@@ -1,8 +1,18 @@
-"""manage.py devllm [--host H] [--port P]: run the development LLM (base URL http://H:P/v1)."""
+"""manage.py devllm [--host H] [--port P] [--first-token-delay S] [--token-interval S]: run the
+development LLM (base URL http://H:P/v1)."""
+
+import argparse
 
 from django.core.management.base import BaseCommand
 
 from chat.devllm import DevLLMConfig, serve
+
+
+def seconds(value: str) -> float:
+    number = float(value)
+    if not number >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, not {value!r}")
+    return number
 
 
 class Command(BaseCommand):
@@ -11,8 +21,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8001)
-        parser.add_argument("--first-token-delay", type=float, default=0.0, help="Seconds.")
-        parser.add_argument("--token-interval", type=float, default=0.0, help="Seconds.")
+        parser.add_argument(
+            "--first-token-delay",
+            type=seconds,
+            default=0.0,
+            help="Seconds before the first token of a streamed answer.",
+        )
+        parser.add_argument(
+            "--token-interval",
+            type=seconds,
+            default=0.0,
+            help="Seconds between the tokens (words) of a streamed answer.",
+        )
 
     def handle(self, *args, **options):
         config = DevLLMConfig(
