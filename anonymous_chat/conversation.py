@@ -85,6 +85,7 @@ class PublicConversation:
         return StoredTurn(
             prompt=plan.prompt,
             opening={"interaction_uuid": str(interaction.uuid), "feedback_token": token},
+            ref=str(interaction.uuid),
             record=interaction,
             warning=policy.warning(verdict),
         )
@@ -96,6 +97,7 @@ class PublicConversation:
         interaction: AnonymousChatInteraction = turn.record
         offered = services.offering_uuids(outcome.blocks)
         AnonymousChatInteraction.objects.filter(pk=interaction.pk).update(
+            model=outcome.model or interaction.model,
             assistant_blocks=outcome.blocks,
             search_text=f"{interaction.user_input}\n{blocks_to_llm_text(outcome.blocks)}",
             offering_uuids=offered,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import (
     Aggregate,
     BooleanField,
@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce, NullIf
 
 from chat import policy
 from chat.models import ChatSession, Message, Role, SystemPrompt, Thread
+from chat.turns import upstreams
 from chat.turns.frames import blocks_to_llm_text
 from config.rest import is_staff_or_support
 
@@ -290,3 +291,18 @@ def system_prompt_instructions() -> str | None:
     active = SystemPrompt.objects.filter(is_active=True).order_by("pk")
     text = active.values_list("custom_instructions", flat=True).first() or ""
     return text if text.strip() else None
+
+
+def readiness() -> dict[str, Any]:
+    """The database's answer and each configured upstream's health in this process."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+    except DatabaseError:
+        database = "unavailable"
+    states = {
+        u.name: "healthy" if upstreams.health.healthy(u) else "cooling down"
+        for u in upstreams.configured()
+    }
+    return {"database": database, "llm_upstreams": states}

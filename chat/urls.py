@@ -15,6 +15,7 @@ router.register(
 )
 
 urlpatterns = [
+    path("ready/", views.ReadinessView.as_view(), name="ready"),
     path("chat/stream/", views.ChatStreamView.as_view(), name="chat-stream"),
     path("chat-tools/execute/", views.ToolExecuteView.as_view(), name="chat-tools-execute"),
     *router.urls,

@@ -6,11 +6,18 @@ from __future__ import annotations
 import uuid
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from chat import selectors, services
 from chat.filters import MessageFilter, ThreadFilter
@@ -240,3 +247,39 @@ class ToolExecuteView(ApiView):
         values = self.input(ToolExecuteInput)
         result = tool_execute(user=request.user, name=values["tool"], arguments=values["arguments"])
         return Response(result)
+
+
+class ReadinessView(APIView):
+    """For load balancers: the database answers and at least one LLM upstream is healthy (not
+    cooling down after a failure, in this process). GET /api/health/ stays the cheap check."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        auth=[],
+        summary="Whether this process can serve chats: database and LLM upstreams",
+        responses={
+            200: inline_serializer(
+                "Readiness",
+                {
+                    "status": serializers.CharField(),
+                    "database": serializers.CharField(),
+                    "llm_upstreams": serializers.DictField(child=serializers.CharField()),
+                },
+            ),
+            503: inline_serializer(
+                "ReadinessDown",
+                {
+                    "status": serializers.CharField(),
+                    "database": serializers.CharField(),
+                    "llm_upstreams": serializers.DictField(child=serializers.CharField()),
+                },
+            ),
+        },
+    )
+    def get(self, request):
+        report = selectors.readiness()
+        ready = report["database"] == "ok" and "healthy" in report["llm_upstreams"].values()
+        report = {"status": "ok" if ready else "unavailable", **report}
+        return Response(report, status=200 if ready else 503)

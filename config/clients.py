@@ -29,6 +29,11 @@ def _is_trusted(address: str) -> bool:
     return any(ip in net for net in _trusted_networks(tuple(settings.AI_ASSISTANT_TRUSTED_PROXIES)))
 
 
+def is_trusted_proxy(address: str) -> bool:
+    """Whether `address` is one of AI_ASSISTANT_TRUSTED_PROXIES."""
+    return _is_trusted(address.strip())
+
+
 def client_ip(meta: dict) -> str | None:
     """The caller's address; a forged X-Forwarded-For from an untrusted peer changes nothing."""
     remote = (meta.get("REMOTE_ADDR") or "").strip()

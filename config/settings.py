@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from config.logs import JSON_FIELDS, PLAIN_FORMAT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # ENV_FILE names another file (tests, several deployments on one host); the environment wins.
@@ -208,6 +210,32 @@ DATABASES = {
     )
 }
 LOG_LEVEL = _env("LOG_LEVEL", "str", "INFO", "Root log level (DEBUG, INFO, WARNING, ERROR).")
+LOG_FORMAT = _env(
+    "LOG_FORMAT",
+    "str",
+    "plain",
+    "plain: one text line per record; json: one JSON object per line. Either way each line "
+    "carries the request id and the chat turn's thread or interaction uuid.",
+)
+if LOG_FORMAT not in ("plain", "json"):
+    raise ValueError("LOG_FORMAT must be plain or json")
+METRICS_ENABLED = _env(
+    "METRICS_ENABLED", "bool", True, "Count Prometheus metrics and serve them at GET /metrics."
+)
+METRICS_ALLOWED_NETWORKS = _env(
+    "METRICS_ALLOWED_NETWORKS",
+    "list",
+    ["127.0.0.0/8", "::1/128"],
+    "Comma-separated CIDRs whose clients may read /metrics (the client as the trusted-proxy "
+    "setting names it).",
+)
+METRICS_TOKEN = _env(
+    "METRICS_TOKEN",
+    "str",
+    "",
+    "A bearer token that also opens /metrics (Authorization: Bearer <token>); empty: none.",
+    secret=True,
+)
 
 # --- serving ------------------------------------------------------------------------------
 WEB_CONCURRENCY = _env(
@@ -270,6 +298,27 @@ AI_ASSISTANT_API_TOKEN = _env(
 )
 AI_ASSISTANT_MODEL = _env(
     "AI_ASSISTANT_MODEL", "str", "dev-model", "Model name sent to the LLM and stored per answer."
+)
+AI_ASSISTANT_UPSTREAMS = _env(
+    "AI_ASSISTANT_UPSTREAMS",
+    "json",
+    [],
+    "JSON list of OpenAI-compatible upstreams, tried in order: objects with base_url, api_key, "
+    "model and optional name, connect_timeout, first_token_timeout, idle_timeout (seconds) "
+    "and weight (share of first attempts among healthy upstreams; default 1 for the first, 0 "
+    "for the rest); empty: the single upstream of AI_ASSISTANT_API_URL/_API_TOKEN/_MODEL.",
+    secret=True,
+)
+if not isinstance(AI_ASSISTANT_UPSTREAMS, list) or not all(
+    isinstance(u, dict) and u.get("base_url") and u.get("api_key") for u in AI_ASSISTANT_UPSTREAMS
+):
+    raise ValueError("AI_ASSISTANT_UPSTREAMS must be a JSON list of objects with base_url, api_key")
+AI_ASSISTANT_UPSTREAM_COOLDOWN_SECONDS = _env(
+    "AI_ASSISTANT_UPSTREAM_COOLDOWN_SECONDS",
+    "float",
+    30.0,
+    "Seconds an upstream that failed (connection, timeout before the first token, 429, 5xx) "
+    "is passed over while others are healthy.",
 )
 
 AI_ASSISTANT_BACKEND_TYPE = _env(
@@ -632,6 +681,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestContextMiddleware",  # first: request id and metrics
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -762,8 +812,18 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "config.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": PLAIN_FORMAT},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "format": JSON_FIELDS},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Django's request logger prints the path only; no client addresses are logged.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api-auth/", include("accounts.urls")),
     path("api/health/", views.HealthView.as_view(), name="health"),
+    path("metrics", views.metrics_view, name="metrics"),
     path("api/configuration/", views.ConfigurationView.as_view(), name="configuration"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="schema"), name="docs"),

@@ -5,13 +5,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from config import metrics
+from config.clients import client_ip
 
 
 class HealthView(APIView):
@@ -94,6 +97,17 @@ class ApiDocsView(SpectacularSwaggerSplitView):
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Content-Security-Policy"] = DOCS_CSP
         return response
+
+
+def metrics_view(request):
+    """GET /metrics: the Prometheus exposition, for METRICS_ALLOWED_NETWORKS or METRICS_TOKEN."""
+    if not metrics.enabled():
+        return not_found(request)
+    allowed = metrics.may_read(client_ip(request.META), request.headers.get("Authorization", ""))
+    if not allowed:
+        return JsonResponse({"detail": "Not allowed from this address."}, status=403)
+    body, content_type = metrics.exposition()
+    return HttpResponse(body, content_type=content_type)
 
 
 def not_found(request, exception=None):

@@ -135,6 +135,7 @@ def test_middleware_names_djangos_own_classes():
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
     ]
     assert set(settings.MIDDLEWARE) - set(django_middleware) == {
+        "config.middleware.RequestContextMiddleware",
         "whitenoise.middleware.WhiteNoiseMiddleware",
         "axes.middleware.AxesMiddleware",
         "config.middleware.PrivateApiNoStoreMiddleware",

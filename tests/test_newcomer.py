@@ -151,7 +151,7 @@ def test_scripts_manage_runs_commands_from_any_directory(tmp_path):
     run("migrate", "--noinput")
     lines = run("createuser", "root", "--superuser", "--password", "pw-root-123")
     assert lines[0] == "Created user root (staff, superuser)."
-    assert re.fullmatch(r"[0-9a-f]{40}", lines[-1]), lines
+    assert re.fullmatch(r"[0-9a-f]{64}", lines[-1]), lines
     assert (tmp_path / "manage.db").is_file()
 
 

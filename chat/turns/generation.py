@@ -42,6 +42,7 @@ class Outcome:
     usage: llm.Usage = field(default_factory=llm.Usage)
     finish_reason: str = FinishReason.STOP
     error: str | None = None  # the message sent in the `e` frame
+    model: str | None = None  # the model that answered (None: no LLM answered)
 
 
 @dataclass
@@ -114,6 +115,8 @@ async def _consume(
 ) -> None:
     deltas = llm.stream_chat(prompt.messages or [], max_tokens=prompt.max_tokens, opened=opened)
     async for delta in deltas:
+        if delta.model:
+            outcome.model = delta.model
         if delta.text:
             for frame in parser.feed(delta.text):
                 emit(frame)

@@ -21,6 +21,10 @@ import httpx2
 import openai
 from django.conf import settings
 
+from chat.turns import upstreams
+from chat.turns.upstreams import Upstream
+from config import metrics
+
 logger = logging.getLogger(__name__)
 
 ALLOWED_OPTIONS = frozenset(
@@ -150,32 +154,29 @@ _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, opena
 )
 
 
-def get_client() -> openai.AsyncOpenAI:
-    """A shared async client per event loop and (URL, key, timeouts).
+def get_client(upstream: Upstream) -> openai.AsyncOpenAI:
+    """A shared async client per event loop and upstream (URL, key, timeouts).
 
     Its connection pool serves every stream of the process; pools belong to one event loop,
     hence one set of clients per loop (tests and management commands run more than one).
     """
     key = (
-        settings.AI_ASSISTANT_API_URL,
-        settings.AI_ASSISTANT_API_TOKEN,
-        settings.AI_ASSISTANT_CONNECT_TIMEOUT_SECONDS,
-        settings.AI_ASSISTANT_STREAM_IDLE_TIMEOUT_SECONDS,
+        upstream.base_url,
+        upstream.api_key,
+        upstream.connect_timeout,
+        upstream.idle_timeout,
         settings.AI_ASSISTANT_HTTP_TRANSPORT,
     )
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
     client = per_loop.get(key)
     if client is None:
-        timeout = openai.Timeout(
-            settings.AI_ASSISTANT_STREAM_IDLE_TIMEOUT_SECONDS,
-            connect=settings.AI_ASSISTANT_CONNECT_TIMEOUT_SECONDS,
-        )
+        timeout = openai.Timeout(upstream.idle_timeout, connect=upstream.connect_timeout)
         http_client = None  # None: the SDK's own httpx client
         if settings.AI_ASSISTANT_HTTP_TRANSPORT == "aiohttp":
             http_client = openai.DefaultAioHttpClient(timeout=timeout)
         client = openai.AsyncOpenAI(
-            base_url=settings.AI_ASSISTANT_API_URL,
-            api_key=settings.AI_ASSISTANT_API_TOKEN,
+            base_url=upstream.base_url,
+            api_key=upstream.api_key,
             timeout=timeout,
             max_retries=0,  # a retried stream would duplicate text already on the wire
             http_client=http_client,
@@ -203,42 +204,112 @@ class Delta:
     text: str = ""
     finish_reason: str | None = None
     usage: Usage | None = None
+    model: str | None = None  # the model answering (the first delta of a stream)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# Failures that move a turn to the next upstream, while no text has reached the client.
+FALLBACK_KINDS = frozenset({"connection", "timeout", "rate_limit", "unavailable"})
+# The metrics' closed set of error kinds.
+METRIC_KINDS = {"timeout": "timeout", "connection": "connection", "api": "malformed"}
+
+
+class NoUpstream(Exception):
+    """No LLM upstream is configured."""
+
+
+def _failed(upstream: Upstream, exc: BaseException) -> bool:
+    """Count a failed call; whether the next upstream should be tried (and this one rests)."""
+    kind = error_kind(exc)
+    if metrics.enabled():
+        metrics.LLM_ERRORS.labels(upstream.name, METRIC_KINDS.get(kind, "status")).inc()
+    if kind in FALLBACK_KINDS:
+        upstreams.health.failed(upstream)
+        return True
+    return False
 
 
 async def stream_chat(
     messages: list[dict[str, Any]],
     *,
     max_tokens: int | None = None,
-    model: str | None = None,
     opened: asyncio.Event | None = None,
 ) -> AsyncIterator[Delta]:
-    """Yield text deltas, the finish reason and the usage of one streamed completion.
+    """Yield the model that answers, then the text deltas, the finish reason and the usage of
+    one streamed completion, from the first upstream that answers (upstreams.py).
 
     The SDK sends the request (base URL, key, status errors); the SSE body is read raw and
     parsed here, because building the SDK's typed chunk objects was the largest cost per token
-    under hundreds of concurrent streams. Raises UpstreamTimeout when the response and its first
-    bytes take longer than the first-token timeout; later, the client's read timeout (the idle
-    timeout) applies to every read. The caller closes this generator to close the request.
-    `opened` is set once the request was answered (or failed).
+    under hundreds of concurrent streams. An upstream whose first text takes longer than its
+    first-token timeout (UpstreamTimeout), or that fails as FALLBACK_KINDS say before it,
+    gives way to the next; once text has come, the client's read timeout (the idle timeout)
+    applies to every read and a failure is the turn's. The caller closes this
+    generator to close the request. `opened` is set once an upstream answered (or all failed).
     """
+    last: BaseException = NoUpstream()
+    try:
+        for upstream in upstreams.health.attempts(upstreams.configured()):
+            try:
+                opened_upstream = await _open(upstream, messages, max_tokens)
+            except Exception as exc:
+                if not _failed(upstream, exc):
+                    raise
+                last = exc
+                continue
+            upstreams.health.succeeded(upstream)
+            if opened is not None:
+                opened.set()
+            yield Delta(model=upstream.model)
+            async for delta in _relay(upstream, opened_upstream):
+                yield delta
+            return
+        raise last
+    finally:
+        if opened is not None:
+            opened.set()
+
+
+@dataclass
+class Opened:
+    """An upstream's streamed response, read up to its first text (or its end)."""
+
+    response: Any
+    reads: AsyncIterator[bytes]
+    decoder: SSEDecoder
+    early: list[Delta]  # what came before and with the first text
+    ended: bool  # the body ended already
+    error: Exception | None = None  # a malformed event after that text: the turn's error
+
+
+async def _open(
+    upstream: Upstream, messages: list[dict[str, Any]], max_tokens: int | None
+) -> Opened:
+    """Send the request and read up to the first text, within the first-token timeout."""
     options = completion_options()
     if max_tokens is not None:
         options["max_tokens"] = max(1, min(options["max_tokens"], max_tokens))
     options["stream_options"] = {"include_usage": True}
-    body = request_body(options, messages, model=model or settings.AI_ASSISTANT_MODEL, stream=True)
+    body = request_body(options, messages, model=upstream.model, stream=True)
     response = None
     try:
-        async with asyncio.timeout(settings.AI_ASSISTANT_FIRST_TOKEN_TIMEOUT_SECONDS):
-            try:
-                response = await get_client().post(
-                    CHAT_COMPLETIONS, cast_to=httpx2.Response, body=body, stream=True
-                )
-            finally:
-                if opened is not None:
-                    opened.set()
-            reads = response.aiter_bytes().__aiter__()
-            first = await _next_read(reads, response)
+        async with asyncio.timeout(upstream.first_token_timeout):
+            response = await get_client(upstream).post(
+                CHAT_COMPLETIONS, cast_to=httpx2.Response, body=body, stream=True
+            )
+            opened = Opened(response, response.aiter_bytes().__aiter__(), SSEDecoder(), [], False)
+            while not opened.decoder.done and not any(d.text for d in opened.early):
+                data = await _next_read(opened.reads, response)
+                if data is None:
+                    opened.ended = True
+                    break
+                try:
+                    for delta in opened.decoder.feed(data):
+                        opened.early.append(delta)
+                except MalformedStream as exc:
+                    if not any(d.text for d in opened.early):
+                        raise  # nothing sent yet: the next upstream may do better
+                    opened.error = exc
+            return opened
     except TimeoutError:
         if response is not None:
             await response.aclose()
@@ -247,21 +318,30 @@ async def stream_chat(
         if response is not None:
             await response.aclose()
         raise
+
+
+async def _relay(upstream: Upstream, opened: Opened) -> AsyncIterator[Delta]:
+    response, reads, decoder = opened.response, opened.reads, opened.decoder
     try:
-        decoder = SSEDecoder()
-        data = first
-        while data is not None:
-            for delta in decoder.feed(data):
-                yield delta
-            if decoder.done:
-                break
+        for delta in opened.early:
+            yield delta
+        if opened.error is not None:
+            raise opened.error
+        while not opened.ended and not decoder.done:
             # No timer of ours per read: the client's read timeout is the idle timeout.
             data = await _next_read(reads, response)
+            if data is None:
+                break
+            for delta in decoder.feed(data):
+                yield delta
         if decoder.done:  # drain what follows [DONE], so the connection can be reused
             with contextlib.suppress(TimeoutError, Exception):
                 async with asyncio.timeout(DRAIN_SECONDS):
                     while await _next_read(reads, response) is not None:
                         pass
+    except Exception as exc:
+        _failed(upstream, exc)  # counted; mid-answer, it is the turn's error all the same
+        raise
     finally:
         await response.aclose()
 
@@ -364,12 +444,30 @@ def _transport_error(exc: Exception, response: Any) -> Exception:
 async def complete_once(
     messages: list[dict[str, Any]], *, max_tokens: int, temperature: float = 0.0
 ) -> tuple[str, Usage]:
-    """One bounded, non-streamed completion (titles, reviews)."""
-    options = {"max_tokens": max_tokens, "temperature": temperature}
-    body = request_body(options, messages, model=settings.AI_ASSISTANT_MODEL, stream=False)
-    response = await get_client().post(CHAT_COMPLETIONS, cast_to=httpx2.Response, body=body)
+    """One bounded, non-streamed completion (titles, reviews), from the first upstream that
+    answers (as stream_chat falls back)."""
+    last: BaseException = NoUpstream()
+    for upstream in upstreams.health.attempts(upstreams.configured()):
+        options = {"max_tokens": max_tokens, "temperature": temperature}
+        body = request_body(options, messages, model=upstream.model, stream=False)
+        try:
+            response = await get_client(upstream).post(
+                CHAT_COMPLETIONS, cast_to=httpx2.Response, body=body
+            )
+            answer = _completion(response.content)
+        except Exception as exc:
+            if not _failed(upstream, exc):
+                raise
+            last = exc
+            continue
+        upstreams.health.succeeded(upstream)
+        return answer
+    raise last
+
+
+def _completion(content: bytes) -> tuple[str, Usage]:
     try:
-        completion = json.loads(response.content)
+        completion = json.loads(content)
     except ValueError:
         raise MalformedStream("the completion is not JSON") from None
     if not isinstance(completion, dict):
@@ -378,8 +476,8 @@ async def complete_once(
     text = ""
     if isinstance(choices, list) and choices and isinstance(choices[0], dict):
         message = choices[0].get("message")
-        content = message.get("content") if isinstance(message, dict) else None
-        text = content if isinstance(content, str) else ""
+        content_ = message.get("content") if isinstance(message, dict) else None
+        text = content_ if isinstance(content_, str) else ""
     usage = Usage()
     reported = completion.get("usage")
     if isinstance(reported, dict):

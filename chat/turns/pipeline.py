@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -31,12 +32,14 @@ from django.db import transaction
 from django.http import StreamingHttpResponse
 
 from chat.models import FinishReason
-from chat.turns import admission, cancel, llm, runtime
+from chat.turns import admission, cancel, llm, runtime, telemetry
 from chat.turns.admission import Slot
 from chat.turns.conversation import Conversation, StoredTurn
 from chat.turns.frames import encode
 from chat.turns.generation import Outcome, Stops, Title, generate, generate_title
+from config import logs
 from moderation.service import scan
+from moderation.types import Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -45,23 +48,35 @@ NDJSON = "application/x-ndjson"
 
 def start_turn(conversation: Conversation) -> StreamingHttpResponse:
     """Steps 1-4 of a turn; the response whose body relays steps 5-6."""
-    slot = admission.slots.take()
+    started = time.monotonic()
+    slot = None
     try:
+        slot = admission.slots.take()
         text = conversation.resolve()
-        verdict = scan(text)
+        verdict = moderate(text)
         if verdict.blocked:
             conversation.refuse_blocked(verdict)
         turn = admit_and_store(conversation, verdict)
-    except BaseException:
-        slot.release()
+    except BaseException as exc:
+        telemetry.refused(exc, conversation.kind)
+        if slot is not None:
+            slot.release()
         raise
     finally:
         runtime.release_connection()  # a stream holds none while it waits for the LLM
-    stream = TurnStream(conversation, turn, slot)
+    logs.turn.set(turn.ref)  # on every log line of the turn from here on, its task's too
+    stream = TurnStream(conversation, turn, slot, started)
     # Started now, from the request's thread, so that the turn is answered and stored even if
     # the client leaves before the response is sent.
     async_to_sync(stream.start)()
     return stream.response()
+
+
+def moderate(text: str) -> Verdict:
+    started = time.perf_counter()
+    verdict = scan(text)
+    telemetry.moderated(verdict, time.perf_counter() - started)
+    return verdict
 
 
 def admit_and_store(conversation: Conversation, verdict: Any) -> StoredTurn:
@@ -88,10 +103,14 @@ def admit_and_store(conversation: Conversation, verdict: Any) -> StoredTurn:
 class TurnStream:
     """One turn's generation task (steps 5-6) and the response body that relays its frames."""
 
-    def __init__(self, conversation: Conversation, turn: StoredTurn, slot: Slot) -> None:
+    def __init__(
+        self, conversation: Conversation, turn: StoredTurn, slot: Slot, started: float
+    ) -> None:
         self.conversation = conversation
         self.turn = turn
         self.slot = slot
+        self.started = started  # time.monotonic() when the request reached the pipeline
+        self.text_seen = False
         self.frames: collections.deque[bytes] = collections.deque()
         self.ready = asyncio.Event()  # frames are waiting, or the task ended
         self.ended = False
@@ -107,6 +126,9 @@ class TurnStream:
         return response
 
     def emit(self, frame: dict[str, Any]) -> None:
+        if not self.text_seen and "k" in frame:
+            self.text_seen = True
+            telemetry.first_text(self.conversation.kind, time.monotonic() - self.started)
         self.frames.append(encode(frame))
         self.ready.set()
 
@@ -128,17 +150,22 @@ class TurnStream:
                 self.client_gone.set()
 
     async def _run(self) -> None:
+        kind = self.conversation.kind
+        telemetry.stream_started(kind)
+        outcome = Outcome(finish_reason=FinishReason.ERROR)
         try:
-            await self._answer()
+            outcome = await self._answer()
         except Exception:  # the database failed us while storing: the client is told
             logger.exception("Storing a chat turn failed")
             self.emit({"e": llm.ERROR_MESSAGES["internal"]})
         finally:
+            elapsed = time.monotonic() - self.started
+            telemetry.stream_ended(kind, outcome, elapsed, self.client_gone.is_set())
             self.slot.release()
             self.ended = True
             self.ready.set()
 
-    async def _answer(self) -> None:
+    async def _answer(self) -> Outcome:
         turn = self.turn
         self.emit({"m": turn.opening})
         if turn.warning:
@@ -160,6 +187,7 @@ class TurnStream:
                 if late is not None:
                     await runtime.in_db_thread(self._store_late_title, late)
                     self._emit_title(late)
+            return outcome
         finally:
             if titling is not None and not titling.done():
                 titling.cancel()
@@ -220,12 +248,15 @@ class TurnStream:
             self.emit({"m": {"thread_name": title.name}})
 
     def _final(self, outcome: Outcome) -> dict[str, Any]:
-        return {
+        final = {
             **(self.turn.final_ids or {}),
             "input_tokens": outcome.usage.input_tokens,
             "output_tokens": outcome.usage.output_tokens,
             "finish_reason": str(outcome.finish_reason),
         }
+        if outcome.model:  # which upstream's model answered (several may be configured)
+            final["model"] = outcome.model
+        return final
 
 
 def _ready(task: asyncio.Task | None) -> Title | None:

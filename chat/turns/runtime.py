@@ -12,17 +12,19 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.urls import get_resolver
 
 from chat.turns import llm
 from chat.turns.cancel import listener
+from config import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -112,19 +114,39 @@ def tune_garbage_collector() -> None:
         gc.set_threshold(*settings.PYTHON_GC_THRESHOLDS)
 
 
+POOL_SAMPLE_SECONDS = 5.0
+
+
+async def sample_pool() -> None:
+    """Keep the database pool gauges of this process current (for /metrics)."""
+    while True:
+        pool = getattr(connections["default"], "pool", None)
+        if pool is not None and metrics.enabled():
+            stats = pool.get_stats()
+            in_use = stats.get("pool_size", 0) - stats.get("pool_available", 0)
+            metrics.DB_POOL.labels("in_use").set(in_use)
+            metrics.DB_POOL.labels("waiting").set(stats.get("requests_waiting", 0))
+        await asyncio.sleep(POOL_SAMPLE_SECONDS)
+
+
 async def lifespan(scope: dict, receive: Callable, send: Callable) -> None:
     """The ASGI lifespan protocol for the chat: listen for cancels before the first turn; at
     shutdown, give running answers AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS to finish."""
+    sampler = None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             tune_garbage_collector()
             running.reset()
             listener.start()
+            sampler = asyncio.get_running_loop().create_task(sample_pool())
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await running.shutdown(settings.AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS)
+            if sampler is not None:
+                sampler.cancel()
             await asyncio.to_thread(listener.stop)
             await llm.close_clients()
+            metrics.worker_exited(os.getpid())
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -170,6 +170,7 @@ class SignedInConversation:
         return StoredTurn(
             prompt=plan.prompt,
             opening={"thread_uuid": str(thread.uuid)},
+            ref=str(thread.uuid),
             record=Stored(thread, assistant, None if self.regenerated else user_message),
             warning=policy.warning(verdict),
             final_ids={
@@ -219,6 +220,7 @@ class SignedInConversation:
         now = timezone.now()
         stored: Stored = turn.record
         Message.objects.filter(pk=stored.assistant.pk).update(
+            model=outcome.model or stored.assistant.model,
             blocks=outcome.blocks,
             search_text=blocks_to_llm_text(outcome.blocks),
             input_tokens=outcome.usage.input_tokens,
