@@ -244,21 +244,20 @@ async def stream_chat(
     first-token timeout (UpstreamTimeout), or that fails as FALLBACK_KINDS say before it,
     gives way to the next; once text has come, the client's read timeout (the idle timeout)
     applies to every read and a failure is the turn's. The caller closes this
-    generator to close the request. `opened` is set once an upstream answered (or all failed).
+    generator to close the request. `opened` is set once an upstream accepted the request (its
+    response began), or all failed.
     """
     last: BaseException = NoUpstream()
     try:
         for upstream in upstreams.health.attempts(upstreams.configured()):
             try:
-                opened_upstream = await _open(upstream, messages, max_tokens)
+                opened_upstream = await _open(upstream, messages, max_tokens, opened)
             except Exception as exc:
                 if not _failed(upstream, exc):
                     raise
                 last = exc
                 continue
             upstreams.health.succeeded(upstream)
-            if opened is not None:
-                opened.set()
             yield Delta(model=upstream.model)
             async for delta in _relay(upstream, opened_upstream):
                 yield delta
@@ -282,9 +281,13 @@ class Opened:
 
 
 async def _open(
-    upstream: Upstream, messages: list[dict[str, Any]], max_tokens: int | None
+    upstream: Upstream,
+    messages: list[dict[str, Any]],
+    max_tokens: int | None,
+    accepted: asyncio.Event | None,
 ) -> Opened:
-    """Send the request and read up to the first text, within the first-token timeout."""
+    """Send the request and read up to the first text, within the first-token timeout;
+    `accepted` is set when the response begins (the title's request may go then)."""
     options = completion_options()
     if max_tokens is not None:
         options["max_tokens"] = max(1, min(options["max_tokens"], max_tokens))
@@ -296,6 +299,8 @@ async def _open(
             response = await get_client(upstream).post(
                 CHAT_COMPLETIONS, cast_to=httpx2.Response, body=body, stream=True
             )
+            if accepted is not None:
+                accepted.set()
             opened = Opened(response, response.aiter_bytes().__aiter__(), SSEDecoder(), [], False)
             while not opened.decoder.done and not any(d.text for d in opened.early):
                 data = await _next_read(opened.reads, response)
