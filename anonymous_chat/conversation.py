@@ -86,6 +86,7 @@ class PublicConversation:
             prompt=plan.prompt,
             opening={"interaction_uuid": str(interaction.uuid), "feedback_token": token},
             ref=str(interaction.uuid),
+            stream_key=str(interaction.uuid),
             record=interaction,
             warning=policy.warning(verdict),
         )

@@ -9,5 +9,10 @@ urlpatterns = [
     path(
         "feedback/", public_views.AnonymousFeedbackView.as_view(), name="marketplace-chat-feedback"
     ),
+    path(
+        "transcript/",
+        public_views.AnonymousTranscriptView.as_view(),
+        name="marketplace-chat-transcript",
+    ),
     path("click/", public_views.AnonymousClickView.as_view(), name="marketplace-chat-click"),
 ]

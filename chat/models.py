@@ -307,3 +307,17 @@ class SystemPrompt(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StreamLog(models.Model):
+    """The NDJSON lines of one answer, for clients that re-attach to it (resume) from any
+    process: kept current while one asks for them, written whole when the answer ends."""
+
+    turn = models.UUIDField(primary_key=True)  # the answer's uuid, or the public interaction's
+    lines = models.TextField(blank=True, default="")
+    count = models.PositiveIntegerField(default=0)
+    ended = models.BooleanField(default=False)
+    modified = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Stream of {self.turn} ({self.count} lines{', ended' if self.ended else ''})"

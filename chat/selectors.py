@@ -237,6 +237,21 @@ def message_last_active_user(*, thread: Thread) -> Message | None:
     return active.order_by("-sequence_index", "-id").first()
 
 
+def thread_export_messages(*, thread: Thread) -> QuerySet[Message]:
+    """The thread's active conversation, in order: what an export holds."""
+    return message_active(Message.objects.filter(thread=thread)).order_by("sequence_index", "id")
+
+
+def thread_resumable_answer(*, thread: Thread) -> tuple[str | None, bool]:
+    """The answer a client re-attaching to the thread wants, and whether it is in flight: the
+    running turn's, else the thread's latest active answer (which may have just ended)."""
+    if thread.active_turn is not None:
+        return str(thread.active_turn), True
+    answers = message_active(Message.objects.filter(thread=thread, role=Role.ASSISTANT))
+    latest = answers.order_by("-sequence_index", "-id").values_list("uuid", flat=True).first()
+    return (str(latest) if latest is not None else None), False
+
+
 def message_answer_of(*, message: Message) -> Message | None:
     """The active answer to a user message: the assistant message at the next position."""
     candidates = Message.objects.filter(

@@ -107,6 +107,12 @@ class MessageSerializer(serializers.ModelSerializer):
     feedback_category = serializers.ChoiceField(
         choices=FeedbackCategory.choices, read_only=True, allow_null=True
     )
+    model = serializers.CharField(read_only=True, help_text="The model that answered.")
+    finish_reason = serializers.CharField(
+        read_only=True,
+        help_text="An answer's end: stop, length, cancelled, interrupted, error or timeout;"
+        " empty while it is being written (GET .../stream/ re-attaches to it) and on questions.",
+    )
 
     class Meta:
         model = Message
@@ -121,6 +127,8 @@ class MessageSerializer(serializers.ModelSerializer):
             "created",
             "input_tokens",
             "output_tokens",
+            "model",
+            "finish_reason",
             "feedback_score",
             "feedback_comment",
             "feedback_category",
@@ -201,7 +209,7 @@ class MessageFeedbackInput(serializers.Serializer):
 class ThreadCancelInput(serializers.Serializer):
     """The client sends `{}`; the fields are accepted and ignored."""
 
-    name = TextField(required=False, max_length=150)
+    name = TextField(required=False, allow_blank=True, max_length=150)
     is_archived = serializers.BooleanField(required=False)
 
 
@@ -264,7 +272,64 @@ class ChatFrameSerializer(serializers.Serializer):
         " input_tokens, output_tokens, finish_reason}. Public stream: first {interaction_uuid,"
         " feedback_token} (the token signs feedback and clicks on this answer); last"
         " {input_tokens, output_tokens, finish_reason}. finish_reason: stop, length, cancelled,"
-        " interrupted, error or timeout.",
+        " interrupted, error or timeout; `model` when known. A resume (GET .../stream/?after=N)"
+        " sends the same lines, counted from the answer's first, after the N-th.",
+    )
+
+
+class ExportQuery(serializers.Serializer):
+    format = serializers.ChoiceField(
+        choices=["json", "markdown"],
+        default="json",
+        help_text="json (the ThreadExport schema) or markdown; an `Accept` of text/markdown"
+        " also gives markdown.",
+    )
+
+
+class ExportedThreadSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    name = serializers.CharField()
+    created = serializers.DateTimeField()
+    modified = serializers.DateTimeField()
+    is_archived = serializers.BooleanField()
+
+
+class ExportedMessageSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    created = serializers.DateTimeField()
+    text = serializers.CharField(help_text="The message as stored (personal data redacted).")
+    blocks = serializers.ListField(
+        child=serializers.DictField(), help_text="The stored blocks the text is made of."
+    )
+    model = serializers.CharField(help_text="The model that answered (answers only).")
+    input_tokens = serializers.IntegerField(allow_null=True)
+    output_tokens = serializers.IntegerField(allow_null=True)
+    finish_reason = serializers.CharField(help_text="stop, length, cancelled, ... (answers).")
+    warning = serializers.CharField(help_text="Moderation's warning on the message, if any.")
+    feedback_score = serializers.BooleanField(allow_null=True, help_text="The owner's vote.")
+
+
+class ThreadExportSerializer(serializers.Serializer):
+    """A thread's active conversation (GET /api/chat-threads/{uuid}/export/)."""
+
+    format = serializers.CharField(help_text="chat-thread-export/1: the version of this shape.")
+    exported_at = serializers.DateTimeField()
+    thread = ExportedThreadSerializer()
+    models = serializers.ListField(child=serializers.CharField(), help_text="Models that answered.")
+    input_tokens = serializers.IntegerField(help_text="Sum over the answers.")
+    output_tokens = serializers.IntegerField(help_text="Sum over the answers.")
+    messages = ExportedMessageSerializer(many=True)
+
+
+class ResumeQuery(serializers.Serializer):
+    """The query of a resume (GET .../stream/)."""
+
+    after = serializers.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        default=0,
+        help_text="How many frames (lines) of this answer the client already has.",
     )
 
 

@@ -15,11 +15,12 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import selectors, services
+from chat.export import export_markdown, thread_export
 from chat.filters import MessageFilter, ThreadFilter
 from chat.gate import chat_feature_gate
 from chat.models import ChatSession, Message, Mode, Thread
@@ -27,16 +28,21 @@ from chat.serializers import (
     ChatFrameSerializer,
     ChatRequestInput,
     ChatSessionSerializer,
+    ExportQuery,
     MessageFeedbackInput,
     MessageSerializer,
     MessageStaffSerializer,
+    ResumeQuery,
     ThreadCancelInput,
+    ThreadExportSerializer,
     ThreadSerializer,
     ThreadStatsSerializer,
     ToolExecuteInput,
 )
 from chat.tools import tool_execute
-from chat.turns.pipeline import NDJSON, start_turn
+from chat.turns import resume
+from chat.turns.frames import NDJSON
+from chat.turns.pipeline import start_turn
 from chat.turns.signed_in import SignedInConversation
 from config.rest import (
     ApiView,
@@ -46,6 +52,35 @@ from config.rest import (
     is_staff_or_support,
     paginated_response,
 )
+
+
+class NDJSONRenderer(JSONRenderer):
+    """Lets clients that ask for NDJSON still receive JSON error bodies."""
+
+    media_type = NDJSON
+
+
+class MarkdownRenderer(BaseRenderer):
+    """Text the view made (an export), or an error body as JSON text."""
+
+    media_type = "text/markdown"
+    format = "markdown"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, str):
+            return data.encode()
+        return JSONRenderer().render(data)
+
+
+# The answers of a resume (GET .../stream/), signed-in and public.
+RESUME_RESPONSES = {
+    (200, NDJSON): OpenApiResponse(
+        ChatFrameSerializer,
+        description="The answer's frames after the `after`-th, live until it ends.",
+    ),
+    204: OpenApiResponse(description="No answer in flight (nor one just ended)."),
+}
 
 
 class UuidLookupMixin:
@@ -112,9 +147,9 @@ class ThreadViewSet(ListMixin, mixins.RetrieveModelMixin, ChatViewSet):
     default_ordering = ("-created",)
 
     def scoped_queryset(self):
-        if self.action == "cancel":
+        if self.action in ("cancel", "stream"):
             return selectors.thread_owned(user=self.request.user)
-        if self.action in ("archive", "unarchive", "retrieve"):
+        if self.action in ("archive", "unarchive", "retrieve", "export"):
             return selectors.thread_visible(user=self.request.user)
         if self.action == "list" and not selectors.thread_figures_in_sql(self.request.query_params):
             return selectors.thread_visible(user=self.request.user)  # figures per page, below
@@ -130,6 +165,22 @@ class ThreadViewSet(ListMixin, mixins.RetrieveModelMixin, ChatViewSet):
         if not wanted or wanted & selectors.FIGURE_FIELDS:  # figures asked for (or all fields)
             threads = selectors.thread_page_figures(threads)
         return self.get_serializer(threads, many=True).data
+
+    def perform_content_negotiation(self, request, force=False):
+        # An export's `?format=` is checked (400, not DRF's 404, for one it lacks) and wins over
+        # the Accept header (DRF would answer 406 to `Accept: application/json` with markdown).
+        if self.action == "export" and not force and "format" in request.query_params:
+            wanted = self.query(ExportQuery)["format"]
+            renderer = next(r for r in self.get_renderers() if r.format == wanted)
+            return renderer, renderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    def handle_exception(self, exc):
+        # An error is JSON whatever format an export asked for (the schema documents it so).
+        if getattr(self.request, "accepted_renderer", None).__class__ is MarkdownRenderer:
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
 
     def retrieve(self, request, *args, **kwargs):
         thread = self.get_object()
@@ -159,6 +210,44 @@ class ThreadViewSet(ListMixin, mixins.RetrieveModelMixin, ChatViewSet):
         self.input(ThreadCancelInput)
         services.thread_cancel(thread=thread)
         return Response(status=status.HTTP_200_OK)
+
+    @extend_schema(
+        parameters=[ExportQuery],
+        responses={
+            (200, "application/json"): ThreadExportSerializer,
+            (200, "text/markdown"): OpenApiTypes.STR,
+        },
+        summary="Export the thread's conversation (JSON or Markdown), as a download",
+        description="The active conversation (no replaced edits) with timestamps, models and"
+        " token counts, text as stored. Owner, staff and support (their reads are audited).",
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, MarkdownRenderer])
+    def export(self, request, uuid=None):
+        thread = self.get_object()
+        services.access_audit(actor=request.user, obj=thread)
+        document = ThreadExportSerializer(thread_export(thread=thread)).data
+        fmt = request.accepted_renderer.format
+        body = export_markdown(document) if fmt == "markdown" else document
+        response = Response(body)
+        extension = "md" if fmt == "markdown" else "json"
+        response["Content-Disposition"] = f'attachment; filename="chat-{thread.uuid}.{extension}"'
+        return response
+
+    @extend_schema(
+        parameters=[ResumeQuery],
+        responses=RESUME_RESPONSES,
+        summary="Re-attach to the answer being written in the caller's own thread (NDJSON)",
+        description="The running answer's lines after the `after`-th (as counted on POST"
+        " /api/chat/stream/), then the live ones, then its final frame; an answer that ended"
+        " in the last five minutes is sent whole from the store. 204: nothing to re-attach to.",
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, NDJSONRenderer])
+    def stream(self, request, uuid=None):
+        thread = self.get_object()
+        after = self.query(ResumeQuery)["after"]
+        key, in_flight = selectors.thread_resumable_answer(thread=thread)
+        response = resume.attach(key, after, in_flight=in_flight)
+        return response or Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         responses=ThreadStatsSerializer, filters=True, summary="Totals over the filtered threads"
@@ -199,12 +288,6 @@ class MessageViewSet(ListMixin, ChatViewSet):
         data = self.input(MessageFeedbackInput)
         message = services.message_feedback_submit(user=request.user, message=message, **data)
         return Response(self.get_serializer(message).data)
-
-
-class NDJSONRenderer(JSONRenderer):
-    """Lets clients that ask for NDJSON still receive JSON error bodies."""
-
-    media_type = NDJSON
 
 
 class ChatStreamView(ApiView):

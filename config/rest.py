@@ -498,19 +498,31 @@ class CheckOrderMixin:
         super().check_permissions(request)
 
 
-class ApiView(CheckOrderMixin, APIView):
-    """Base for plain (non-viewset) API views."""
+class InputMixin:
+    """Validation of a request's body or query by an input serializer."""
 
-    def input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        """Validate the request's data with an input serializer and return it."""
+    request: Any
+
+    def input(self, serializer_class: type[serializers.Serializer], data=None) -> dict[str, Any]:
+        """Validate the request's data (or `data`) with an input serializer and return it."""
         serializer = serializer_class(
-            data=self.request.data, context={"request": self.request, "view": self}
+            data=self.request.data if data is None else data,
+            context={"request": self.request, "view": self},
         )
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
+    def query(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+        """Validate the query string. DRF reads a QueryDict as an HTML form, where an empty
+        value (`?after=`) counts as absent; in a query it is a value, and a wrong one."""
+        return self.input(serializer_class, self.request.query_params.dict())
 
-class ApiViewSet(CheckOrderMixin, viewsets.GenericViewSet):
+
+class ApiView(InputMixin, CheckOrderMixin, APIView):
+    """Base for plain (non-viewset) API views."""
+
+
+class ApiViewSet(InputMixin, CheckOrderMixin, viewsets.GenericViewSet):
     """Base for every viewset: conventions of this module, scoped querysets."""
 
     pagination_class = WaldurPagination
@@ -527,11 +539,3 @@ class ApiViewSet(CheckOrderMixin, viewsets.GenericViewSet):
     def scoped_queryset(self):
         """The rows visible to the caller for the current action."""
         raise NotImplementedError
-
-    def input(self, serializer_class: type[serializers.Serializer], data=None) -> dict[str, Any]:
-        """Validate request data (or `data`) with an input serializer and return it."""
-        serializer = serializer_class(
-            data=self.request.data if data is None else data, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data

@@ -75,7 +75,9 @@ class ApiAutoSchema(AutoSchema):
         if self.method not in ("GET", "HEAD"):
             return False
         return bool(self._get_filter_parameters() or self._get_pagination_parameters()) or (
-            self._is_list_view() or bool(getattr(self.view, "ordering_fields_map", None))
+            self._is_list_view()
+            or bool(getattr(self.view, "ordering_fields_map", None))
+            or bool(self.get_override_parameters())  # a query serializer of extend_schema
         )
 
     def _get_response_bodies(self, direction="response"):

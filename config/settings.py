@@ -703,7 +703,7 @@ AUTHENTICATION_BACKENDS = [
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 # The app's own answer to the ASGI lifespan protocol (config.asgi imports no app itself).
-ASGI_LIFESPAN = "chat.turns.runtime.lifespan"
+ASGI_LIFESPAN = "chat.turns.lifespan.lifespan"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -39,6 +39,7 @@ class StoredTurn:
     opening: dict[str, Any]  # the first frame's metadata (`m`), before any text
     record: Any  # the caller kind's own handle on the rows it stored
     ref: str  # the thread or interaction uuid, on the turn's log lines
+    stream_key: str  # the answer's uuid (the interaction's, public): its frames' log (resume)
     warning: str | None = None  # the `w` frame, when moderation has something to say
     final_ids: dict[str, Any] | None = None  # leading keys of the final frame's metadata
     title_of: str | None = None  # ask the LLM to title this stored text (a new thread)

@@ -15,6 +15,9 @@ FLUSH_AT = 50
 FENCE = "```"
 
 
+NDJSON = "application/x-ndjson"  # one frame per line
+
+
 def encode(frame: dict[str, Any]) -> bytes:
     """One compact JSON object and a newline."""
     return (json.dumps(frame, separators=(",", ":"), ensure_ascii=False) + "\n").encode()

@@ -32,18 +32,16 @@ from django.db import transaction
 from django.http import StreamingHttpResponse
 
 from chat.models import FinishReason
-from chat.turns import admission, cancel, llm, runtime, telemetry
+from chat.turns import admission, cancel, llm, resume, runtime, telemetry
 from chat.turns.admission import Slot
 from chat.turns.conversation import Conversation, StoredTurn
-from chat.turns.frames import encode
+from chat.turns.frames import NDJSON, encode
 from chat.turns.generation import Outcome, Stops, Title, generate, generate_title
 from config import logs
 from moderation.service import scan
 from moderation.types import Verdict
 
 logger = logging.getLogger(__name__)
-
-NDJSON = "application/x-ndjson"
 
 
 def start_turn(conversation: Conversation) -> StreamingHttpResponse:
@@ -111,7 +109,9 @@ class TurnStream:
         self.slot = slot
         self.started = started  # time.monotonic() when the request reached the pipeline
         self.text_seen = False
-        self.frames: collections.deque[bytes] = collections.deque()
+        self.frames: collections.deque[bytes] = collections.deque()  # not yet sent
+        self.lines: list[bytes] = []  # every frame so far, for resumes (resume.py)
+        self.sharer = resume.Sharer(turn.stream_key, self.lines)
         self.ready = asyncio.Event()  # frames are waiting, or the task ended
         self.ended = False
         self.client_gone = asyncio.Event()
@@ -129,7 +129,9 @@ class TurnStream:
         if not self.text_seen and "k" in frame:
             self.text_seen = True
             telemetry.first_text(self.conversation.kind, time.monotonic() - self.started)
-        self.frames.append(encode(frame))
+        line = encode(frame)
+        self.frames.append(line)
+        self.lines.append(line)
         self.ready.set()
 
     async def _body(self):
@@ -152,13 +154,17 @@ class TurnStream:
     async def _run(self) -> None:
         kind = self.conversation.kind
         telemetry.stream_started(kind)
+        sharing = asyncio.create_task(self.sharer.run())
         outcome = Outcome(finish_reason=FinishReason.ERROR)
         try:
             outcome = await self._answer()
         except Exception:  # the database failed us while storing: the client is told
             logger.exception("Storing a chat turn failed")
             self.emit({"e": llm.ERROR_MESSAGES["internal"]})
+            await self._log_end()
         finally:
+            self.sharer.done.set()
+            await asyncio.shield(sharing)
             elapsed = time.monotonic() - self.started
             telemetry.stream_ended(kind, outcome, elapsed, self.client_gone.is_set())
             self.slot.release()
@@ -177,16 +183,19 @@ class TurnStream:
         try:
             outcome = await self._generate(opened)
             title = turn.title or _ready(titling)
-            await self._store(outcome, title)
             if title is not None:  # stored with the answer: its frame goes first
                 titling = None
-                self._emit_title(title)
-            self.emit({"m": self._final(outcome)})
+            closing = [*self._title_frames(title), {"m": self._final(outcome)}]
+            # The closing frames are logged with the answer and sent once it is stored.
+            await self._store(outcome, title, closing, ended=titling is None)
+            for frame in closing:
+                self.emit(frame)
             if titling is not None:  # still to come: stored, and charged, on its own
                 late = await titling
-                if late is not None:
-                    await runtime.in_db_thread(self._store_late_title, late)
-                    self._emit_title(late)
+                late_frames = self._title_frames(late)
+                await runtime.in_db_thread(self._store_late_title, late, late_frames)
+                for frame in late_frames:
+                    self.emit(frame)
             return outcome
         finally:
             if titling is not None and not titling.done():
@@ -199,7 +208,7 @@ class TurnStream:
         except asyncio.CancelledError:
             # Cancelled at shutdown after the grace period: stored as interrupted all the same.
             interrupted = Outcome(finish_reason=FinishReason.INTERRUPTED)
-            await asyncio.shield(self._store(interrupted, None))
+            await asyncio.shield(self._store(interrupted, None, [], ended=True))
             raise
         except Exception:
             logger.exception("Chat generation failed")
@@ -227,25 +236,40 @@ class TurnStream:
             stops.check = check
         return stops
 
-    async def _store(self, outcome: Outcome, title: Title | None) -> None:
-        """Store the answer (and a title that is ready), then settle the budget."""
+    async def _store(
+        self, outcome: Outcome, title: Title | None, closing: list[dict], *, ended: bool
+    ) -> None:
+        """Store the answer (and a title that is ready) with its log, then settle the budget."""
         spent = outcome.usage.input_tokens + outcome.usage.output_tokens
         spent += title.tokens if title is not None else 0
+        log = [*self.lines, *map(encode, closing)]
 
         def store() -> None:
             with transaction.atomic():
                 self.conversation.finish(self.turn, outcome, title)
+                resume.log_final(self.turn.stream_key, log, ended=ended)
             admission.settle(self.turn.grant, spent)
 
         await runtime.in_db_thread(store)
 
-    def _store_late_title(self, title: Title) -> None:
-        self.conversation.store_title(self.turn, title)
-        admission.settle(self.turn.grant.afterwards(), title.tokens)
+    def _store_late_title(self, title: Title | None, frames: list[dict]) -> None:
+        if title is not None:
+            self.conversation.store_title(self.turn, title)
+        resume.log_final(self.turn.stream_key, [*self.lines, *map(encode, frames)], ended=True)
+        if title is not None:
+            admission.settle(self.turn.grant.afterwards(), title.tokens)
 
-    def _emit_title(self, title: Title) -> None:
-        if title.name:
-            self.emit({"m": {"thread_name": title.name}})
+    async def _log_end(self) -> None:
+        """The answer could not be stored: end its log all the same, if the database lets us."""
+        try:
+            key = self.turn.stream_key
+            await runtime.in_db_thread(resume.log_final, key, self.lines, ended=True)
+        except Exception:
+            logger.exception("Ending a chat turn's log failed")
+
+    @staticmethod
+    def _title_frames(title: Title | None) -> list[dict]:
+        return [{"m": {"thread_name": title.name}}] if title is not None and title.name else []
 
     def _final(self, outcome: Outcome) -> dict[str, Any]:
         final = {

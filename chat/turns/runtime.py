@@ -1,5 +1,5 @@
-"""What a server process keeps for its running turns: their tasks, their database threads, and
-the ASGI lifespan that starts and stops both.
+"""What a server process keeps for its running turns: their tasks and their database threads
+(chat.turns.lifespan starts and stops them with the process).
 
 A turn's generation runs as a task on the event loop, apart from its request, so that an answer
 is finished and stored even when its client leaves. Its database work runs in a few threads of
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -22,8 +21,6 @@ from django.conf import settings
 from django.db import connection, connections
 from django.urls import get_resolver
 
-from chat.turns import llm
-from chat.turns.cancel import listener
 from config import metrics
 
 logger = logging.getLogger(__name__)
@@ -127,26 +124,3 @@ async def sample_pool() -> None:
             metrics.DB_POOL.labels("in_use").set(in_use)
             metrics.DB_POOL.labels("waiting").set(stats.get("requests_waiting", 0))
         await asyncio.sleep(POOL_SAMPLE_SECONDS)
-
-
-async def lifespan(scope: dict, receive: Callable, send: Callable) -> None:
-    """The ASGI lifespan protocol for the chat: listen for cancels before the first turn; at
-    shutdown, give running answers AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS to finish."""
-    sampler = None
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            tune_garbage_collector()
-            running.reset()
-            listener.start()
-            sampler = asyncio.get_running_loop().create_task(sample_pool())
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await running.shutdown(settings.AI_ASSISTANT_SHUTDOWN_GRACE_SECONDS)
-            if sampler is not None:
-                sampler.cancel()
-            await asyncio.to_thread(listener.stop)
-            await llm.close_clients()
-            metrics.worker_exited(os.getpid())
-            await send({"type": "lifespan.shutdown.complete"})
-            return

@@ -171,6 +171,7 @@ class SignedInConversation:
             prompt=plan.prompt,
             opening={"thread_uuid": str(thread.uuid)},
             ref=str(thread.uuid),
+            stream_key=str(assistant.uuid),
             record=Stored(thread, assistant, None if self.regenerated else user_message),
             warning=policy.warning(verdict),
             final_ids={

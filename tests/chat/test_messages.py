@@ -43,6 +43,8 @@ def test_message_fields_for_a_regular_user_hide_detection(api, user):
         "created": row["created"],
         "input_tokens": None,
         "output_tokens": None,
+        "model": "",
+        "finish_reason": "",
         "feedback_score": None,
         "feedback_comment": None,
         "feedback_category": None,

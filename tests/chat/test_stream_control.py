@@ -3,8 +3,6 @@ client disconnects, each keeping what was generated."""
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 
 import httpx
@@ -14,55 +12,10 @@ from django.db import connection
 from chat.models import GlobalBudget, Message, Thread, TokenQuota
 from chat.turns.runtime import running
 from tests.chat.helpers import thread_for
-from tests.chat.streamkit import auth, post_stream
+from tests.chat.streamkit import Reader, auth, post_stream
 from tests.upstream import wait_for
 
 pytestmark = [pytest.mark.timeout(180)]
-
-
-@pytest.fixture
-def slow_llm(llm, settings):
-    """400 tokens at 20 ms each: eight seconds for a whole answer."""
-    settings.AI_ASSISTANT_MODEL = "reply-long"
-    llm.app.config.token_interval = 0.02
-    return llm
-
-
-class Reader(threading.Thread):
-    """Reads a stream in the background; `first_text` is set once content has arrived."""
-
-    def __init__(self, base, user, **body):
-        super().__init__(daemon=True)
-        self.base, self.user, self.body = base, user, body
-        self.frames: list[dict] = []
-        self.first_text = threading.Event()
-        self.final_at: float | None = None  # when the final metadata frame arrived
-        self.ended_at: float | None = None
-        self.close_after_first = False
-
-    def run(self):
-        with httpx.stream(
-            "POST",
-            f"{self.base}/api/chat/stream/",
-            json=self.body,
-            headers=auth(self.user),
-            timeout=60,
-        ) as response:
-            for line in response.iter_lines():
-                if not line:
-                    continue
-                self.frames.append(json.loads(line))
-                if "finish_reason" in self.frames[-1].get("m", {}):
-                    self.final_at = time.monotonic()
-                if "k" in self.frames[-1]:
-                    self.first_text.set()
-                    if self.close_after_first:
-                        break
-        self.ended_at = time.monotonic()
-
-    @property
-    def final(self):
-        return next(f["m"] for f in reversed(self.frames) if "assistant_message_uuid" in f["m"])
 
 
 def test_cancel_stops_the_answer_and_keeps_the_partial_text(chat_server, user, slow_llm):

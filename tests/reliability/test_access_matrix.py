@@ -48,6 +48,7 @@ VISIBLE = {"anonymous": 401, "owner": OK, "other": 404, "support": OK, "staff": 
 OWNER_ONLY = {"anonymous": 401, "owner": OK, "other": 404, "support": 404, "staff": 404}
 STAFF = {"anonymous": 401, "owner": 403, "other": 403, "support": 403, "staff": OK}
 STAFF_SUPPORT = {"anonymous": 401, "owner": 403, "other": 403, "support": OK, "staff": OK}
+NOBODY_ELSE = dict.fromkeys(CALLERS, 404)
 OWN_USAGE = {"anonymous": 401, "owner": OK, "other": 403, "support": OK, "staff": OK}
 
 
@@ -64,6 +65,8 @@ def table(w: Populated) -> list[Row]:
     """One row per operation; rows are tried in order, the first match wins."""
     return [
         Row("GET", r"/api/health/", PUBLIC),
+        # 200 or 503 by the upstreams' health: answered to anyone, on its merits.
+        Row("GET", r"/api/ready/", ANSWERED),
         Row("GET", r"/api/configuration/", PUBLIC),
         Row("POST", r"/api-auth/password/", ANSWERED, {"username": "alice", "password": "x"}),
         Row(
@@ -92,12 +95,18 @@ def table(w: Populated) -> list[Row]:
                 "offering_uuid": "5b3f0c2e-8d7a-4c1e-9f5a-2d6b8e4a1c3f",
             },
         ),
+        # The visitor's session is theirs alone: none of these callers is that visitor (its
+        # transcript is empty to them, as any unused session's; resuming it is 404).
+        Row("GET", r"/api/marketplace-chat/stream/", NOBODY_ELSE, query={"session_id": SESSION_ID}),
+        Row("GET", r"/api/marketplace-chat/transcript/", PUBLIC, query={"session_id": SESSION_ID}),
         Row("GET", r"/api/chat-sessions/", SIGNED_IN),
         Row("GET", r"/api/chat-sessions/current/", SIGNED_IN),
         Row("GET", r"/api/chat-sessions/\{uuid\}/", VISIBLE),
         Row("GET", r"/api/chat-threads/", SIGNED_IN),
         Row("GET", r"/api/chat-threads/stats/", SIGNED_IN),
         Row("GET", r"/api/chat-threads/\{uuid\}/", VISIBLE),
+        Row("GET", r"/api/chat-threads/\{uuid\}/export/", VISIBLE),
+        Row("GET", r"/api/chat-threads/\{uuid\}/stream/", OWNER_ONLY),
         Row("POST", r"/api/chat-threads/\{uuid\}/(archive|unarchive)/", VISIBLE),
         Row("POST", r"/api/chat-threads/\{uuid\}/cancel/", OWNER_ONLY, {}),
         Row("GET", r"/api/chat-messages/", SIGNED_IN, query={"thread": w.thread_uuid}),
@@ -164,7 +173,8 @@ def operations() -> list[tuple[str, str]]:
 def test_the_table_covers_every_route_of_the_url_resolver():
     """Routes are walked from the schema; the resolver must serve nothing the schema omits.
 
-    The HTML pages of `web` (/, /public/, /staff/) are not API operations and are left out.
+    The HTML pages of `web` (/, /public/, /staff/) and the Prometheus text at /metrics (guarded
+    by its own network and token settings, see tests/ops) are not API operations and are left out.
     """
     from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -178,7 +188,9 @@ def test_the_table_covers_every_route_of_the_url_resolver():
     documented = {re.sub(r"\{[^}]+\}", "X", path) for _, path in operations()}
     served = set()
     for route in walk(get_resolver().url_patterns):
-        if route.startswith(("admin/", "api/schema/", "api/docs/")) or "(?P<format>" in route:
+        if route.startswith(("admin/", "api/schema/", "api/docs/", "metrics")):
+            continue
+        if "(?P<format>" in route:
             continue
         if "\\.(?P<format" in route or route.endswith(".(?P<format>[a-z0-9]+)/?$"):
             continue

@@ -3,6 +3,8 @@ threads, warnings and refusals, against the real server and the development LLM.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -256,3 +258,41 @@ def test_refusals_say_when_to_try_again(
         expect(page.get_by_label("Message", exact=True)).to_have_value("Hello there")
         screenshot(page, f"chat-refused-{status}")
     assert not Message.objects.exists()
+
+
+def test_a_reload_mid_answer_re_attaches_and_shows_the_whole_answer_once(
+    web_server, page, alice, llm
+):
+    words = [f"word{i}" for i in range(120)]
+    llm.app.config.reply = " ".join(words)
+    llm.app.config.token_interval = 0.05  # six seconds for the whole answer
+    sign_in(page, web_server, "/", "alice")
+    send(page, "Tell me a long story")
+    page.wait_for_function(
+        f"() => {{ const a = {LAST_ANSWER_JS}; return a && a.textContent.includes('word5'); }}"
+    )
+    page.reload()
+    # Re-attached: the answer goes on arriving in the reloaded page, from its first word.
+    page.wait_for_function(
+        f"() => {{ const a = {LAST_ANSWER_JS}; return a && a.getAttribute('aria-busy') === 'true'"
+        " && a.textContent.includes('word0'); }"
+    )
+    assert "word119" not in answer_text(page)
+    wait_answered(page)
+    assert answer_text(page) == " ".join(words)
+    expect(page.locator("#messages li.role-assistant")).to_have_count(1)
+    expect(page.locator("#messages li.role-user .body")).to_have_text("Tell me a long story")
+
+
+def test_export_downloads_the_conversation_as_markdown(web_server, page, alice, llm):
+    llm.app.config.reply = "Forty-two."
+    sign_in(page, web_server, "/", "alice")
+    send(page, "What is the answer?")
+    wait_answered(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export (Markdown)").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## You" in text
+    assert "What is the answer?" in text
+    assert "Forty-two." in text
+    assert download.value.suggested_filename.endswith(".md")

@@ -95,3 +95,36 @@ def test_widget_can_be_embedded_in_another_site(web_server, page, llm):
         "You asked: Hello from the frame"
     )
     assert AnonymousChatInteraction.objects.get().user_input == "Hello from the frame"
+
+
+def test_a_reloaded_widget_shows_the_session_and_re_attaches_to_the_answer(web_server, page, llm):
+    page.goto(f"{web_server}/public/")
+    ask(page, "What is a VM?")
+    words = [f"word{i}" for i in range(120)]
+    llm.app.config.reply = " ".join(words)
+    llm.app.config.token_interval = 0.05  # six seconds for the whole answer
+    page.get_by_label("Your question").fill("Tell me more")
+    page.get_by_label("Your question").press("Enter")
+    page.wait_for_function(
+        "() => { const a = document.querySelector('#messages li.role-assistant:last-child');"
+        " return a && a.textContent.includes('word5'); }"
+    )
+    page.reload()
+    questions = page.locator("#messages li.role-user .body")
+    expect(questions).to_have_text(["What is a VM?", "Tell me more"])
+    expect(page.locator("#messages li.role-assistant").first.locator(".body")).to_contain_text(
+        "You asked: What is a VM?"
+    )
+    page.wait_for_function(
+        "() => { const a = document.querySelector('#messages li.role-assistant:last-child');"
+        " return a && !a.hasAttribute('aria-busy') && a.querySelector('.feedback'); }"
+    )
+    expect(page.locator(ANSWER).locator(".body")).to_have_text(" ".join(words))
+    expect(page.locator("#messages li.role-assistant")).to_have_count(2)
+    # The re-attached answer can be rated like any other.
+    page.locator(ANSWER).get_by_role("button", name="Helpful", exact=True).click()
+    expect(page.locator(ANSWER).locator(".feedback-status")).to_have_text(
+        "Thank you for your feedback."
+    )
+    latest = AnonymousChatInteraction.objects.order_by("-created").first()
+    assert AnonymousChatFeedback.objects.get(interaction=latest).score == 1

@@ -1,5 +1,6 @@
 // The signed-in chat page: threads (search, archive), a conversation rendered from the NDJSON
-// stream as it arrives, edit, regenerate, stop, feedback, warnings and refusals.
+// stream as it arrives (and re-attached to after a reload), edit, regenerate, stop, feedback,
+// export, warnings and refusals.
 
 import { ApiError, apiFetch, describeError, formatTime, readNdjson } from "./api.js";
 import { setupLogin } from "./login.js";
@@ -107,11 +108,12 @@ function newConversation() {
 
 // --- messages ------------------------------------------------------------------------------
 
-async function loadMessages() {
+async function loadMessages({ resume = true } = {}) {
   if (!state.thread) return;
   const { data } = await apiFetch("/api/chat-messages/", { params: { thread: state.thread.uuid } });
   state.messages = data;
   renderMessages();
+  if (resume) resumeAnswer(); // runs on while the page goes on loading
 }
 
 function messageItem(role) {
@@ -160,6 +162,7 @@ function renderMessages() {
   });
   const last = state.messages[state.messages.length - 1];
   $("regenerate").hidden = state.streaming || !last || last.role !== "assistant";
+  $("export").hidden = !state.thread;
 }
 
 function editButton(item, message) {
@@ -265,35 +268,44 @@ function pendingItems(replace, userText) {
   return { userItem, answerItem };
 }
 
-async function runTurn(body, { replace = null, userText = "" } = {}) {
-  if (state.streaming) return;
+// Reads a turn's frames into the page: text into the answer, the warning onto the question,
+// the thread's uuid and title; returns the final metadata. A resume with nothing in flight
+// (204) has no body.
+async function readTurn(response, view, userItem) {
+  let final = null;
+  if (response.status === 204) return final;
+  await readNdjson(response, (frame) => {
+    if (frame.m) {
+      if (frame.m.thread_uuid && !state.thread) {
+        state.thread = { uuid: frame.m.thread_uuid, name: "" };
+        history.replaceState(null, "", `#${frame.m.thread_uuid}`);
+        $("stop").disabled = false;
+      }
+      if (frame.m.thread_name && state.thread) {
+        state.thread.name = frame.m.thread_name;
+        $("conversation-title").textContent = frame.m.thread_name;
+      }
+      if (frame.m.assistant_message_uuid) final = frame.m;
+    } else if (frame.w !== undefined && userItem) {
+      addWarning(userItem, frame.w);
+    } else {
+      view.apply(frame);
+    }
+  });
+  return final;
+}
+
+// Streams one answer into `answerItem`, from `request()` (a new turn, or a resume), then
+// shows the conversation as stored. Returns false when the server refused the turn.
+async function streamTurn(request, userItem, answerItem) {
   notice("");
   state.finishNote = null;
-  const { userItem, answerItem } = pendingItems(replace, userText);
   const view = new StreamView(answerItem.querySelector(".body"));
   setStreaming(true);
   let final = null;
   let refused = false;
   try {
-    const response = await apiFetch("/api/chat/stream/", { method: "POST", body, raw: true });
-    await readNdjson(response, (frame) => {
-      if (frame.m) {
-        if (frame.m.thread_uuid && !state.thread) {
-          state.thread = { uuid: frame.m.thread_uuid, name: "" };
-          history.replaceState(null, "", `#${frame.m.thread_uuid}`);
-          $("stop").disabled = false;
-        }
-        if (frame.m.thread_name && state.thread) {
-          state.thread.name = frame.m.thread_name;
-          $("conversation-title").textContent = frame.m.thread_name;
-        }
-        if (frame.m.assistant_message_uuid) final = frame.m;
-      } else if (frame.w !== undefined && userItem) {
-        addWarning(userItem, frame.w);
-      } else {
-        view.apply(frame);
-      }
-    });
+    final = await readTurn(await request(), view, userItem);
   } catch (error) {
     refused = error instanceof ApiError;
     if (refused) notice(error.message);
@@ -305,7 +317,7 @@ async function runTurn(body, { replace = null, userText = "" } = {}) {
     state.finishNote = { uuid: final.assistant_message_uuid, text: FINISH_NOTES[final.finish_reason] };
   }
   try {
-    if (state.thread) await loadMessages();
+    if (state.thread) await loadMessages({ resume: false });
     else renderMessages();
     await loadThreads();
   } catch (error) {
@@ -313,6 +325,44 @@ async function runTurn(body, { replace = null, userText = "" } = {}) {
   }
   $("composer-input").focus();
   return !refused;
+}
+
+async function runTurn(body, { replace = null, userText = "" } = {}) {
+  if (state.streaming) return;
+  const { userItem, answerItem } = pendingItems(replace, userText);
+  const request = () => apiFetch("/api/chat/stream/", { method: "POST", body, raw: true });
+  return streamTurn(request, userItem, answerItem);
+}
+
+// The open thread's last answer is still being written (the page was reloaded, or opened in
+// another tab, mid-answer): re-attach to it and follow it from its first frame.
+async function resumeAnswer() {
+  const last = state.messages[state.messages.length - 1];
+  if (state.streaming || !state.thread || !last || last.role !== "assistant" || last.finish_reason) return;
+  const { userItem, answerItem } = pendingItems("answer", "");
+  const path = `/api/chat-threads/${state.thread.uuid}/stream/`;
+  await streamTurn(() => apiFetch(path, { params: { after: 0 }, raw: true }), userItem, answerItem);
+}
+
+// Downloads the open thread as Markdown (the API also gives JSON).
+async function exportThread() {
+  if (!state.thread) return;
+  try {
+    const response = await apiFetch(`/api/chat-threads/${state.thread.uuid}/export/`, {
+      params: { format: "markdown" },
+      raw: true,
+    });
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a");
+    link.href = url;
+    link.download = `${(state.thread.name || "conversation").replace(/[^\w .-]+/g, "").trim() || "conversation"}.md`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  } catch (error) {
+    notice(error.message);
+  }
 }
 
 async function stop() {
@@ -386,6 +436,7 @@ function init() {
   });
   $("stop").addEventListener("click", stop);
   $("regenerate").addEventListener("click", regenerate);
+  $("export").addEventListener("click", exportThread);
   $("new-thread").addEventListener("click", newConversation);
   let timer = null;
   $("thread-query").addEventListener("input", () => {

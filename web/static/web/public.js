@@ -1,9 +1,10 @@
 // The public widget: anonymous questions over /api/marketplace-chat/stream/ with a stable,
 // client-generated session id, thumbs up/down per answer and click tracking on offering links.
+// After a reload it shows the session's earlier turns and re-attaches to an answer in flight.
 
 import { ApiError, apiFetch, local, readNdjson } from "./api.js";
 import { feedbackGroup } from "./feedback.js";
-import { StreamView, renderMarkdown } from "./markdown.js";
+import { StreamView, renderBlocks, renderMarkdown } from "./markdown.js";
 import { el } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
@@ -52,10 +53,12 @@ function trackClicks(container, ticket) {
   });
 }
 
-function feedbackControls(ticket) {
+function feedbackControls(ticket, score = null) {
   return feedbackGroup({
     id: `feedback-${ticket.interaction_uuid}`,
     label: "Was this answer helpful?",
+    pressed: { 1: "up", "-1": "down" }[score] || null,
+    status: score ? "Thank you for your feedback." : "",
     maxComment: 500,
     onVote: async (up, category, comment) => {
       await post("feedback", { ...ticket, score: up ? 1 : -1, category, comment });
@@ -70,51 +73,99 @@ function messageItem(role) {
   return item;
 }
 
-async function ask(text) {
-  busy = true;
-  $("send").disabled = true;
+function addWarning(question, text) {
+  const warning = el("aside", "warning", text);
+  warning.setAttribute("role", "note");
+  question.append(warning);
+}
+
+function setBusy(on) {
+  busy = on;
+  $("send").disabled = on;
+}
+
+// Streams one answer into `answer` from `request()` (a new question, or a resume after a
+// reload); the feedback controls follow once it has ended.
+async function followAnswer(request, question, answer) {
+  setBusy(true);
   notice("");
-  const list = $("messages");
-  const question = messageItem("user");
-  question.querySelector(".body").append(renderMarkdown(text));
-  const answer = messageItem("assistant");
   answer.setAttribute("aria-busy", "true");
-  list.append(question, answer);
   const view = new StreamView(answer.querySelector(".body"));
   const ticket = {};
   trackClicks(answer, ticket);
   try {
-    const response = await apiFetch("/api/marketplace-chat/stream/", {
-      method: "POST",
-      body: { input: text, session_id: sessionId() },
-      raw: true,
-      auth: false,
-    });
-    await readNdjson(response, (frame) => {
-      if (frame.m && frame.m.interaction_uuid) {
-        ticket.interaction_uuid = frame.m.interaction_uuid;
-        ticket.feedback_token = frame.m.feedback_token;
-      } else if (frame.w !== undefined) {
-        const warning = el("aside", "warning", frame.w);
-        warning.setAttribute("role", "note");
-        question.append(warning);
-      } else {
-        view.apply(frame);
-      }
-    });
-    if (ticket.interaction_uuid) answer.append(feedbackControls(ticket));
+    const response = await request();
+    if (response.status === 204) {
+      answer.remove(); // it ended while the page loaded: the transcript shows it next time
+    } else {
+      await readNdjson(response, (frame) => {
+        if (frame.m && frame.m.interaction_uuid) {
+          ticket.interaction_uuid = frame.m.interaction_uuid;
+          ticket.feedback_token = frame.m.feedback_token;
+        } else if (frame.w !== undefined) {
+          addWarning(question, frame.w);
+        } else {
+          view.apply(frame);
+        }
+      });
+      if (ticket.interaction_uuid) answer.append(feedbackControls(ticket));
+    }
   } catch (error) {
     answer.remove();
     notice(error instanceof ApiError ? error.message : `The connection was lost: ${error.message}`);
   }
   answer.removeAttribute("aria-busy");
-  busy = false;
-  $("send").disabled = false;
+  setBusy(false);
   $("composer-input").focus();
+}
+
+function ask(text) {
+  const question = messageItem("user");
+  question.querySelector(".body").append(renderMarkdown(text));
+  const answer = messageItem("assistant");
+  $("messages").append(question, answer);
+  const body = { input: text, session_id: sessionId() };
+  const request = () =>
+    apiFetch("/api/marketplace-chat/stream/", { method: "POST", body, raw: true, auth: false });
+  return followAnswer(request, question, answer);
+}
+
+// After a reload: the session's earlier turns, then the answer still being written, if any.
+async function loadTranscript() {
+  let turns;
+  try {
+    ({ data: turns } = await apiFetch("/api/marketplace-chat/transcript/", {
+      params: { session_id: sessionId() },
+      auth: false,
+    }));
+  } catch (error) {
+    notice(error.message);
+    return;
+  }
+  const list = $("messages");
+  for (const turn of turns) {
+    const question = messageItem("user");
+    question.querySelector(".body").append(renderMarkdown(turn.user_input));
+    if (turn.warning) addWarning(question, turn.warning);
+    const answer = messageItem("assistant");
+    list.append(question, answer);
+    if (turn.in_flight) {
+      const params = { session_id: sessionId(), after: 0 };
+      const request = () =>
+        apiFetch("/api/marketplace-chat/stream/", { params, raw: true, auth: false });
+      followAnswer(request, question, answer);
+      continue;
+    }
+    answer.querySelector(".body").append(renderBlocks(turn.assistant_blocks));
+    const ticket = { interaction_uuid: turn.interaction_uuid, feedback_token: turn.feedback_token };
+    trackClicks(answer, ticket);
+    if (turn.feedback_token) answer.append(feedbackControls(ticket, turn.feedback_score));
+  }
 }
 
 function init() {
   sessionId();
+  loadTranscript();
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $("composer-input");
