@@ -24,6 +24,7 @@ and the row that is written anyway for the finished answer is the partial answer
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
@@ -36,6 +37,8 @@ from chat.models import StreamLog
 from chat.turns import cancel, runtime
 from chat.turns.frames import NDJSON, encode
 from chat.turns.llm import ERROR_MESSAGES
+
+logger = logging.getLogger(__name__)
 
 RESUME_WINDOW_SECONDS = 300.0  # an ended answer can still be resumed this long
 ABANDONED_SECONDS = 86_400.0  # a log never ended (its process died) is pruned after this
@@ -152,10 +155,16 @@ class Requests:
         while self._waiting:
             await asyncio.sleep(seconds)
             keys = [key for key, event in self._waiting.items() if not event.is_set()]
-            if keys:
-                for key in await runtime.in_db_thread(logs_requested, keys):
-                    if key in self._waiting:
-                        self._waiting[key].set()
+            if not keys:
+                continue
+            try:
+                found = await runtime.in_db_thread(logs_requested, keys)
+            except Exception:  # the database is away: try again at the next look
+                logger.exception("Looking for resumed answers failed")
+                continue
+            for key in found:
+                if key in self._waiting:
+                    self._waiting[key].set()
 
 
 requests = Requests()
@@ -170,6 +179,7 @@ class Sharer:
         self.done = asyncio.Event()  # the answer wrote its final log, or failed
 
     async def run(self) -> None:
+        """Never raises: a failed write only leaves a resume to the answer's final log."""
         asked_event = requests.watch(self.key)
         try:
             await _first(asked_event, self.done)
@@ -179,6 +189,8 @@ class Sharer:
                     shared = len(self.lines)
                     await runtime.in_db_thread(log_share, self.key, list(self.lines))
                 await _first(self.done, timeout=FLUSH_SECONDS)
+        except Exception:
+            logger.exception("Sharing an answer's frames failed")
         finally:
             requests.forget(self.key, asked_event)
 
@@ -199,7 +211,10 @@ async def prune_periodically() -> None:
     """Run in each server process (the ASGI lifespan): keep logs only as long as needed."""
     while True:
         await asyncio.sleep(PRUNE_SECONDS)
-        await runtime.in_db_thread(logs_prune)
+        try:
+            await runtime.in_db_thread(logs_prune)
+        except Exception:  # the database is away: the next round prunes
+            logger.exception("Pruning stream logs failed")
 
 
 # --- the resuming request's side -----------------------------------------------------------------
