@@ -38,13 +38,7 @@ def thread_export(*, thread: Thread) -> dict[str, Any]:
     return {
         "format": EXPORT_FORMAT,
         "exported_at": timezone.now(),
-        "thread": {
-            "uuid": thread.uuid,
-            "name": thread.name,
-            "created": thread.created,
-            "modified": thread.modified,
-            "is_archived": thread.is_archived,
-        },
+        "thread": thread,
         "models": sorted({m["model"] for m in answers if m["model"]}),
         "input_tokens": sum(m["input_tokens"] or 0 for m in answers),
         "output_tokens": sum(m["output_tokens"] or 0 for m in answers),

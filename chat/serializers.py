@@ -286,12 +286,11 @@ class ExportQuery(serializers.Serializer):
     )
 
 
-class ExportedThreadSerializer(serializers.Serializer):
-    uuid = serializers.UUIDField()
-    name = serializers.CharField()
-    created = serializers.DateTimeField()
-    modified = serializers.DateTimeField()
-    is_archived = serializers.BooleanField()
+class ExportedThreadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Thread
+        fields = ("uuid", "name", "created", "modified", "is_archived")
+        read_only_fields = fields
 
 
 class ExportedMessageSerializer(serializers.Serializer):
