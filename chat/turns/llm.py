@@ -13,9 +13,9 @@ import json
 import logging
 import ssl
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 import openai
@@ -26,6 +26,8 @@ from chat.turns.upstreams import Upstream
 from config import metrics
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 ALLOWED_OPTIONS = frozenset(
     {
@@ -247,25 +249,34 @@ async def stream_chat(
     generator to close the request. `opened` is set once an upstream accepted the request (its
     response began), or all failed.
     """
-    last: BaseException = NoUpstream()
     try:
-        for upstream in upstreams.health.attempts(upstreams.configured()):
-            try:
-                opened_upstream = await _open(upstream, messages, max_tokens, opened)
-            except Exception as exc:
-                if not _failed(upstream, exc):
-                    raise
-                last = exc
-                continue
-            upstreams.health.succeeded(upstream)
-            yield Delta(model=upstream.model)
-            async for delta in _relay(upstream, opened_upstream):
-                yield delta
-            return
-        raise last
+        upstream, opened_upstream = await _first_upstream(
+            lambda upstream: _open(upstream, messages, max_tokens, opened)
+        )
+        yield Delta(model=upstream.model)
+        async for delta in _relay(upstream, opened_upstream):
+            yield delta
     finally:
         if opened is not None:
             opened.set()
+
+
+async def _first_upstream(attempt: Callable[[Upstream], Awaitable[T]]) -> tuple[Upstream, T]:
+    """`attempt` on each healthy upstream in order (upstreams.py) until one succeeds: a
+    failure that FALLBACK_KINDS allow rests that upstream and moves on; any other is raised,
+    as is the last failure when every upstream failed."""
+    last: BaseException = NoUpstream()
+    for upstream in upstreams.health.attempts(upstreams.configured()):
+        try:
+            result = await attempt(upstream)
+        except Exception as exc:
+            if not _failed(upstream, exc):
+                raise
+            last = exc
+            continue
+        upstreams.health.succeeded(upstream)
+        return upstream, result
+    raise last
 
 
 @dataclass
@@ -451,23 +462,17 @@ async def complete_once(
 ) -> tuple[str, Usage]:
     """One bounded, non-streamed completion (titles, reviews), from the first upstream that
     answers (as stream_chat falls back)."""
-    last: BaseException = NoUpstream()
-    for upstream in upstreams.health.attempts(upstreams.configured()):
-        options = {"max_tokens": max_tokens, "temperature": temperature}
+    options = {"max_tokens": max_tokens, "temperature": temperature}
+
+    async def attempt(upstream: Upstream) -> tuple[str, Usage]:
         body = request_body(options, messages, model=upstream.model, stream=False)
-        try:
-            response = await get_client(upstream).post(
-                CHAT_COMPLETIONS, cast_to=httpx2.Response, body=body
-            )
-            answer = _completion(response.content)
-        except Exception as exc:
-            if not _failed(upstream, exc):
-                raise
-            last = exc
-            continue
-        upstreams.health.succeeded(upstream)
-        return answer
-    raise last
+        response = await get_client(upstream).post(
+            CHAT_COMPLETIONS, cast_to=httpx2.Response, body=body
+        )
+        return _completion(response.content)
+
+    _, answer = await _first_upstream(attempt)
+    return answer
 
 
 def _completion(content: bytes) -> tuple[str, Usage]:
