@@ -155,6 +155,28 @@ def test_scripts_manage_runs_commands_from_any_directory(tmp_path):
     assert (tmp_path / "manage.db").is_file()
 
 
+@pytest.mark.timeout(120)
+def test_scripts_manage_uses_the_checkouts_development_secret_like_scripts_run(tmp_path):
+    """README's `scripts/manage createuser ...` works on a fresh checkout with no SECRET_KEY:
+    both scripts use (and make once) the checkout's .dev-secret-key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
+    env.pop("SECRET_KEY", None)
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path}/manage.db"
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    done = subprocess.run(
+        [str(BASE_DIR / "scripts" / "manage"), "shell", "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+    assert done.returncode == 0, done.stderr
+    key = (BASE_DIR / ".dev-secret-key").read_text().strip()
+    assert len(key) >= 50
+    assert done.stdout.strip().splitlines()[-1] == key
+
+
 def test_no_venv_leaves_the_python_on_path_as_it_is(tmp_path):
     shutil.copytree(BASE_DIR / "scripts", tmp_path / "scripts")
 
