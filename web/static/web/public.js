@@ -119,41 +119,48 @@ async function followAnswer(request, question, answer) {
   $("composer-input").focus();
 }
 
+// Settles once the session's earlier turns are on the page (see loadTranscript).
+let transcriptShown = Promise.resolve();
+
 function ask(text) {
   const question = messageItem("user");
   question.querySelector(".body").append(renderMarkdown(text));
   const answer = messageItem("assistant");
   $("messages").append(question, answer);
   const body = { input: text, session_id: sessionId() };
-  const request = () =>
-    apiFetch("/api/marketplace-chat/stream/", { method: "POST", body, raw: true, auth: false });
+  // Sent once the transcript is shown: it then cannot hold this turn a second time.
+  const request = async () => {
+    await transcriptShown;
+    return apiFetch("/api/marketplace-chat/stream/", { method: "POST", body, raw: true, auth: false });
+  };
   return followAnswer(request, question, answer);
 }
 
-// After a reload: the session's earlier turns, then the answer still being written, if any.
+// After a reload: the session's earlier turns, above anything asked meanwhile, then the answer
+// still being written, if any.
 async function loadTranscript() {
+  const session = sessionId();
   let turns;
   try {
     ({ data: turns } = await apiFetch("/api/marketplace-chat/transcript/", {
-      params: { session_id: sessionId() },
+      params: { session_id: session },
       auth: false,
     }));
   } catch (error) {
     notice(error.message);
     return;
   }
-  const list = $("messages");
+  if (session !== sessionId()) return; // "New conversation" was pressed meanwhile
+  const earlier = document.createDocumentFragment();
+  const resumes = [];
   for (const turn of turns) {
     const question = messageItem("user");
     question.querySelector(".body").append(renderMarkdown(turn.user_input));
     if (turn.warning) addWarning(question, turn.warning);
     const answer = messageItem("assistant");
-    list.append(question, answer);
+    earlier.append(question, answer);
     if (turn.in_flight) {
-      const params = { session_id: sessionId(), after: 0 };
-      const request = () =>
-        apiFetch("/api/marketplace-chat/stream/", { params, raw: true, auth: false });
-      followAnswer(request, question, answer);
+      resumes.push([question, answer]);
       continue;
     }
     answer.querySelector(".body").append(renderBlocks(turn.assistant_blocks));
@@ -161,11 +168,17 @@ async function loadTranscript() {
     trackClicks(answer, ticket);
     if (turn.feedback_token) answer.append(feedbackControls(ticket, turn.feedback_score));
   }
+  $("messages").prepend(earlier);
+  const params = { session_id: session, after: 0 };
+  for (const [question, answer] of resumes) {
+    const request = () => apiFetch("/api/marketplace-chat/stream/", { params, raw: true, auth: false });
+    followAnswer(request, question, answer);
+  }
 }
 
 function init() {
   sessionId();
-  loadTranscript();
+  transcriptShown = loadTranscript();
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $("composer-input");
